@@ -1,0 +1,99 @@
+"""The `cloudtwin` command line: one typer app, each command's work in its own module.
+
+Exit codes: 0 success, 2 bad input (scenario, arguments, files), 1 anything else.
+A `CloudtwinError` becomes one red line per problem on stderr and exit code 2,
+never a traceback. Command modules are imported lazily so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cloudtwin.errors import CloudtwinError
+
+app = typer.Typer(
+    name="cloudtwin",
+    help="cloudtwin: simulate a hyperscale cloud - regions, zones, data centers, VMs, failures and cost.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+ScenarioArg = Annotated[
+    Optional[Path], typer.Argument(help="Scenario YAML file (or use --preset).", show_default=False)
+]
+PresetOpt = Annotated[Optional[str], typer.Option("--preset", "-p", help="Name of a shipped preset (see `cloudtwin presets`).")]
+SetOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--set", "-s", help="Override a key: dotted path with list indices, value parsed as YAML (repeatable)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of tables.")]
+DbOpt = Annotated[Path, typer.Option("--db", help="DuckDB results file to append to.")]
+
+
+@app.command()
+def presets() -> None:
+    """List the presets shipped with cloudtwin."""
+    from cloudtwin.cli import presets_cmd
+
+    presets_cmd.main()
+
+
+@app.command()
+def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")], set_: SetOpt = None) -> None:
+    """Check a scenario: every problem at once, or a one-screen summary of what it holds."""
+    from cloudtwin.cli import validate_cmd
+
+    validate_cmd.main(scenario, set_ or [])
+
+
+@app.command()
+def world(scenario: ScenarioArg = None, preset: PresetOpt = None, set_: SetOpt = None, json_: JsonOpt = False) -> None:
+    """Show what the world holds: totals and a table per region and zone."""
+    from cloudtwin.cli import world_cmd
+
+    world_cmd.main(scenario, preset, set_ or [], json_)
+
+
+@app.command()
+def run(
+    scenario: ScenarioArg = None,
+    preset: PresetOpt = None,
+    set_: SetOpt = None,
+    json_: JsonOpt = False,
+    db: DbOpt = Path("cloudtwin.duckdb"),
+) -> None:
+    """Simulate a scenario's workload on its world and store what happened in a results database."""
+    from cloudtwin.cli import run_cmd
+
+    run_cmd.main(scenario, preset, set_ or [], json_, db)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app, turning cloudtwin errors into exit code 2 and bugs into exit code 1."""
+    from rich.console import Console
+
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        app(args=argv)  # standalone: usage errors print one message and exit 2
+    except CloudtwinError as exc:
+        for line in exc.problems:
+            err.print(f"[red]error:[/red] {line}", markup=True, emoji=False)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/yellow]")
+        sys.exit(130)
+    except Exception as exc:  # a bug, not bad input: one line unless debugging
+        if os.environ.get("CLOUDTWIN_DEBUG"):
+            raise
+        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc} (set CLOUDTWIN_DEBUG=1 for a traceback)")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,313 @@
+"""The scenario format as frozen pydantic models: what a user can write, typed.
+
+Per-field rules (types, ranges, unknown keys) live here; rules that relate one
+part of a scenario to another (unique names, references) live in
+`cloudtwin.scenario.checks`, so every problem can be reported at once with its
+key path. Units are in the key names (`memory_gib`, `mean_hours`, ...).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+PositiveInt = Annotated[int, Field(gt=0)]
+PositiveFloat = Annotated[float, Field(gt=0)]
+NonNegFloat = Annotated[float, Field(ge=0)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
+
+
+class Frozen(BaseModel):
+    """Base of every scenario model: immutable, unknown keys rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+
+
+# --------------------------------------------------------------------------- hardware
+
+
+class ServerType(Frozen):
+    """A server model: what one server offers to virtual machines."""
+
+    vcpus: PositiveInt
+    memory_gib: PositiveFloat
+    cpu: str | None = None
+    nic: str | None = None
+    description: str | None = None
+    power_watts: PositiveFloat | None = None
+    price_usd: NonNegFloat | None = None
+
+
+class InstanceType(Frozen):
+    """An instance type sold to tenants: its size and its on-demand price."""
+
+    vcpus: PositiveInt
+    memory_gib: PositiveFloat
+    price_per_hour: NonNegFloat
+    family: str | None = None
+    description: str | None = None
+
+
+# --------------------------------------------------------------------------- world
+
+
+class Location(Frozen):
+    """A point on Earth in degrees (WGS84)."""
+
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+
+
+class Datacenter(Frozen):
+    """One data center: a number of identical servers in racks."""
+
+    name: Name
+    servers: PositiveInt
+    server_type: str
+    servers_per_rack: PositiveInt | None = None
+
+
+class DatacenterGroup(Frozen):
+    """Shorthand for `count` data centers named `<zone>1`, `<zone>2`, ...; sizes drawn with the seed."""
+
+    count: PositiveInt
+    servers: PositiveInt | tuple[PositiveInt, PositiveInt]
+    server_type: str
+    servers_per_rack: PositiveInt | None = None
+
+    @field_validator("servers")
+    @classmethod
+    def _range_ordered(cls, v: int | tuple[int, int]) -> int | tuple[int, int]:
+        if isinstance(v, tuple) and v[0] > v[1]:
+            raise ValueError(f"[min, max] must have min <= max (got [{v[0]}, {v[1]}])")
+        return v
+
+
+class Zone(Frozen):
+    """An availability zone: one or more data centers with transparent failover between them."""
+
+    name: Name
+    datacenters: Annotated[list[Datacenter], Field(min_length=1)] | DatacenterGroup
+    description: str | None = None
+
+
+class Region(Frozen):
+    """A region: two or more zones (one allowed for experiments) at one metro location."""
+
+    name: Name
+    location: Location
+    zones: Annotated[list[Zone], Field(min_length=1)]
+    display_name: str | None = None
+    utc_offset_hours: Annotated[float, Field(ge=-12, le=14)] | None = None
+    launched: str | None = None
+
+
+class World(Frozen):
+    """The physical world: regions of zones of data centers."""
+
+    regions: Annotated[list[Region], Field(min_length=1)]
+    servers_per_rack: PositiveInt = 40
+
+
+# --------------------------------------------------------------------------- horizon
+
+
+class Horizon(Frozen):
+    """How long to simulate, from which initial state, and how often to sample metrics."""
+
+    days: PositiveFloat = 1.0
+    start: Literal["steady", "empty"] = "steady"
+    sample_every_minutes: PositiveFloat = 60.0
+
+
+# --------------------------------------------------------------------------- workload
+
+
+class Diurnal(Frozen):
+    """Sinusoidal day/night modulation of an arrival rate, peaking at `peak_hour` local time."""
+
+    amplitude: Fraction
+    peak_hour: Annotated[float, Field(ge=0, lt=24)] = 14.0
+
+
+class PoissonArrivals(Frozen):
+    """Poisson arrivals at `per_hour`, optionally modulated by time of day and growing per year."""
+
+    per_hour: PositiveFloat
+    diurnal: Diurnal | None = None
+    growth_per_year: Annotated[float, Field(gt=-1)] = 0.0
+
+
+class TraceArrivals(Frozen):
+    """Arrivals replayed from a trace file (relative paths resolve against the scenario file)."""
+
+    trace: Annotated[str, Field(min_length=1)]
+    format: Literal["azure-v1-slices", "azure-vmtable"]
+
+
+class ExponentialLifetime(Frozen):
+    distribution: Literal["exponential"]
+    mean_hours: PositiveFloat
+
+
+class LognormalLifetime(Frozen):
+    distribution: Literal["lognormal"]
+    median_hours: PositiveFloat
+    sigma: PositiveFloat
+
+
+class EmpiricalLifetime(Frozen):
+    """The Azure V1 (2017) VM lifetime distribution shipped with cloudtwin."""
+
+    distribution: Literal["empirical"]
+    source: Literal["azure-v1"] = "azure-v1"
+
+
+Lifetime = Annotated[
+    Union[ExponentialLifetime, LognormalLifetime, EmpiricalLifetime],
+    Field(discriminator="distribution"),
+]
+
+
+class Workload(Frozen):
+    """A stream of VM requests: when they arrive, what they ask for, how long they stay, where."""
+
+    name: Name
+    instances: dict[str, NonNegFloat] | None = None
+    arrivals: PoissonArrivals | TraceArrivals
+    lifetime: Lifetime | None = None
+    zones: list[str] | dict[str, NonNegFloat] | None = None
+    regions: list[str] | dict[str, NonNegFloat] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Workload":
+        if self.zones is not None and self.regions is not None:
+            raise ValueError("give `zones` or `regions`, not both")
+        if isinstance(self.arrivals, PoissonArrivals):
+            if self.instances is None:
+                raise ValueError("`instances` (instance type -> share) is required with Poisson arrivals")
+            if self.lifetime is None:
+                raise ValueError("`lifetime` is required with Poisson arrivals")
+        if self.instances is not None and sum(self.instances.values()) <= 0:
+            raise ValueError("instance shares must not all be zero")
+        for label, weights in (("zones", self.zones), ("regions", self.regions)):
+            if isinstance(weights, dict) and sum(weights.values()) <= 0:
+                raise ValueError(f"`{label}` weights must not all be zero")
+        return self
+
+
+# --------------------------------------------------------------------------- placement
+
+
+class Placement(Frozen):
+    """How a server is chosen for a VM within its target zone."""
+
+    policy: Literal["first-fit", "best-fit", "worst-fit", "random", "power-of-two"] = "first-fit"
+
+
+# --------------------------------------------------------------------------- services
+
+
+class HealthyWhen(Frozen):
+    at_least: PositiveInt
+
+
+class Service(Frozen):
+    """N replicas of one instance type spread over failure domains; healthy while `at_least` run."""
+
+    name: Name
+    instance_type: str
+    replicas: PositiveInt
+    spread: Literal["zones", "datacenters", "regions"] = "zones"
+    zones: list[str] | None = None
+    regions: list[str] | None = None
+    healthy_when: HealthyWhen
+    replace_in_other_zone: bool = False
+
+    @model_validator(mode="after")
+    def _quorum(self) -> "Service":
+        if self.healthy_when.at_least > self.replicas:
+            raise ValueError(
+                f"healthy_when.at_least ({self.healthy_when.at_least}) exceeds replicas ({self.replicas})"
+            )
+        return self
+
+
+# --------------------------------------------------------------------------- failures
+
+
+class FailureLevel(Frozen):
+    """Failures of one kind of domain: mean up-time, mean repair time and their distributions."""
+
+    mttf_days: PositiveFloat
+    repair_hours: PositiveFloat
+    time_to_failure: Literal["exponential", "weibull"] = "exponential"
+    weibull_shape: PositiveFloat = 1.0
+    time_to_repair: Literal["exponential", "lognormal", "fixed"] = "exponential"
+    repair_sigma: PositiveFloat = 1.0
+    burst_share: Annotated[float, Field(gt=0, le=1)] = 1.0
+
+
+class Injection(Frozen):
+    """A scripted failure of a named part of the world."""
+
+    fail: Annotated[str, Field(min_length=1)]
+    at_hours: NonNegFloat
+    for_hours: PositiveFloat
+
+
+class Restart(Frozen):
+    """How interrupted VMs come back: after a delay, in the same zone, if room appears in time."""
+
+    delay_minutes: NonNegFloat = 5.0
+    timeout_hours: NonNegFloat = 1.0
+
+
+class Failures(Frozen):
+    """What fails, how often and for how long, per failure domain; scripted injections."""
+
+    defaults: bool = False
+    server: FailureLevel | None = None
+    rack: FailureLevel | None = None
+    datacenter: FailureLevel | None = None
+    zone: FailureLevel | None = None
+    region: FailureLevel | None = None
+    inject: list[Injection] = []
+    restart: Restart = Restart()
+
+
+# --------------------------------------------------------------------------- network
+
+
+class Network(Frozen):
+    """The network between servers, zones and regions (seed: SR-IOV NICs, < 2 ms between zones)."""
+
+    sriov: bool = True
+    inter_zone_latency_ms: PositiveFloat = 1.0
+    inter_zone_latency_max_ms: PositiveFloat = 2.0
+    fiber_km_per_ms: PositiveFloat = 200.0
+    path_stretch: Annotated[float, Field(ge=1)] = 1.5
+    peak_inter_zone_tbps: PositiveFloat | None = None
+    datacenter_inbound_tbps: PositiveFloat | None = None
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+class Scenario(Frozen):
+    """A whole scenario: the world, what runs on it, what fails, for how long."""
+
+    name: Name
+    description: str = ""
+    seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
+    horizon: Horizon = Horizon()
+    server_types: Annotated[dict[str, ServerType], Field(min_length=1)]
+    instance_types: dict[str, InstanceType] = {}
+    world: World
+    workload: list[Workload] = []
+    placement: Placement = Placement()
+    services: list[Service] = []
+    failures: Literal["default"] | Failures | None = None
+    network: Network = Network()
