@@ -74,6 +74,21 @@ def run(
     run_cmd.main(scenario, preset, set_ or [], json_, db)
 
 
+@app.command()
+def availability(
+    scenario: ScenarioArg = None,
+    preset: PresetOpt = None,
+    set_: SetOpt = None,
+    years: Annotated[float, typer.Option("--years", help="Simulated years per replication.")] = 1000.0,
+    replications: Annotated[int, typer.Option("--replications", help="Independent replications (vectorised).")] = 100,
+    json_: JsonOpt = False,
+) -> None:
+    """Availability of each service under failures and repairs only (no tenant churn), with 99 % confidence intervals."""
+    from cloudtwin.cli import availability_cmd
+
+    availability_cmd.main(scenario, preset, set_ or [], years, replications, json_)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning cloudtwin errors into exit code 2 and bugs into exit code 1."""
     from rich.console import Console

@@ -293,6 +293,16 @@ class Network(Frozen):
     datacenter_inbound_tbps: PositiveFloat | None = None
 
 
+# --------------------------------------------------------------------------- growth
+
+
+class Growth(Frozen):
+    """Year-on-year demand growth, as fractions (0.99 = +99 %/yr), used by capacity planning."""
+
+    compute_per_year: Annotated[float, Field(gt=-1)] = 0.0
+    storage_per_year: Annotated[float, Field(gt=-1)] = 0.0
+
+
 # --------------------------------------------------------------------------- scenario
 
 
@@ -311,3 +321,4 @@ class Scenario(Frozen):
     services: list[Service] = []
     failures: Literal["default"] | Failures | None = None
     network: Network = Network()
+    growth: Growth = Growth()
