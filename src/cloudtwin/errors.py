@@ -45,3 +45,7 @@ class FailureModelError(CloudtwinError):
 
 class ResultsError(CloudtwinError):
     """The results database cannot be opened, written or queried."""
+
+
+class AnalysisError(CloudtwinError, ValueError):
+    """A closed-form model (Erlang-B, k-of-n availability, ...) was asked about impossible inputs."""

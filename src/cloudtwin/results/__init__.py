@@ -1,0 +1,51 @@
+"""The results database: every run appends to one DuckDB file (default `cloudtwin.duckdb`, CLI `--db PATH`).
+
+Tables (schema version 1, see `cloudtwin.results.schema`):
+
+- `runs`: run_id (increasing), scenario_name, scenario_yaml (the resolved scenario), scenario_hash,
+  seed, cloudtwin_version, started (TIMESTAMP, UTC), wall_s, events,
+  status ('running' | 'ok' | 'failed' | 'interrupted'), error (text or NULL), summary_json (text).
+- `metrics`, long format, one row per sample tick and zone or datacenter: run_id, time_s (simulated
+  seconds), level ('zone' | 'datacenter'), name, zone, region, allocated_vcpus, allocated_memory_gib,
+  capacity_vcpus, capacity_memory_gib, resident_vms, arrivals, refusals (the last two counted over the
+  interval ending at time_s).
+- `failures`: run_id, time_s, level, target, duration_s, vms_affected.
+- `services`: run_id, time_s, service, healthy_replicas, healthy.
+- `schema_version`: one row, the version the file was written with (older files are migrated on open).
+
+API:
+
+    with ResultsStore(path) as store:          # ResultsError: directory, missing folder, unwritable,
+        run_id = store.start_run(name, yaml,   #   not a DuckDB file, locked by another process
+                                 hash, seed, version)            # committed as 'running'
+        with run_guard(store, run_id):         # exception -> 'failed', Ctrl-C -> 'interrupted', re-raised
+            store.append_metrics(run_id, "zone", names, zones, regions,
+                                 time_s,        # (n_ticks,)
+                                 {"allocated_vcpus": a, ...})    # each (n_ticks, n_entities)
+            store.append_rows("failures", run_id, {"time_s": ..., "level": ..., ...})
+            store.finish_run(run_id, wall_s, events, summary)   # -> 'ok'
+        store.fail_run(run_id, "failed" | "interrupted", error, wall_s)   # what run_guard calls
+
+    store.list_runs() -> list[dict]; store.get_run(run_id) -> dict (with `summary` parsed)
+    store.run_status(run_id) -> str
+    store.metrics_frame(run_id, level=None) -> pyarrow.Table; store.rows_frame(table, run_id)
+    store.export_parquet(run_id, folder) -> {table: path}
+    store.connection -> the DuckDB connection, for ad-hoc SQL
+
+Every write is one transaction: data committed by an earlier call is never lost by a later failure.
+DuckDB admits one writing process per file; `ResultsStore(path, read_only=True)` reads without
+migrating. Appends are bulk (arrow batches), never row by row.
+"""
+
+from cloudtwin.results.schema import METRIC_LEVELS, METRIC_VALUE_COLUMNS, ROW_TABLES, RUN_STATUSES, SCHEMA_VERSION
+from cloudtwin.results.store import ResultsStore, run_guard
+
+__all__ = [
+    "METRIC_LEVELS",
+    "METRIC_VALUE_COLUMNS",
+    "ROW_TABLES",
+    "RUN_STATUSES",
+    "SCHEMA_VERSION",
+    "ResultsStore",
+    "run_guard",
+]

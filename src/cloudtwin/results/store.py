@@ -1,0 +1,365 @@
+"""The results database: one DuckDB file that every run appends to (see `cloudtwin.results`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from cloudtwin.errors import ResultsError
+from cloudtwin.results.columns import arrow_column, check_metric_shapes, row_table, string_dictionary
+from cloudtwin.results.schema import (
+    METRIC_LEVELS,
+    METRIC_VALUE_COLUMNS,
+    METRICS_KEY_COLUMNS,
+    ROW_TABLES,
+    RUNS_COLUMNS,
+    TABLES,
+    ensure_schema,
+)
+
+IN_MEMORY = ":memory:"
+# Rows per arrow batch in one bulk insert: bounds the memory of a 10^7-row append to a few tens of MB.
+_ROWS_PER_BATCH = 1 << 20
+_LIST_COLUMNS = ("run_id", "scenario_name", "scenario_hash", "seed", "cloudtwin_version",
+                 "started", "wall_s", "events", "status", "error")
+
+
+def _open_problem(path: Path, error: duckdb.Error) -> str:
+    """A user-facing reason why DuckDB refused to open `path`."""
+    detail = str(error)
+    if "Could not set lock" in detail:
+        return (
+            f"results database `{path}` is locked by another process (DuckDB allows one writer at a time): "
+            f"{detail}\n\nwait for that run to finish or pass another --db"
+        )
+    if "not a valid DuckDB database" in detail:
+        return f"`{path}` exists but is not a DuckDB database file\n\npass another --db"
+    return f"cannot open results database `{path}`: {detail}"
+
+
+def _check_location(path: Path, read_only: bool) -> None:
+    """Refuse paths DuckDB cannot use, with a message naming the path (checked before connecting)."""
+    if path.is_dir():
+        raise ResultsError(f"results database `{path}` is a directory, not a file")
+    parent = path.parent
+    if not parent.exists():
+        raise ResultsError(f"cannot create results database `{path}`: folder `{parent}` does not exist")
+    if not parent.is_dir():
+        raise ResultsError(f"cannot create results database `{path}`: `{parent}` is not a folder")
+    if read_only and not path.exists():
+        raise ResultsError(f"results database `{path}` does not exist")
+    writable = os.access(path if path.exists() else parent, os.W_OK)
+    if not read_only and not writable:
+        raise ResultsError(f"results database `{path}` is not writable (check permissions or pass another --db)")
+
+
+def _json_default(value: object) -> object:
+    """numpy scalars and arrays in a run summary become plain JSON numbers and lists."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+class ResultsStore:
+    """An open results database; use as a context manager so the file is closed (and checkpointed)."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        in_memory = str(path) == IN_MEMORY
+        self.path = Path(IN_MEMORY) if in_memory else Path(path).expanduser().resolve()
+        self.read_only = read_only
+        if not in_memory:
+            _check_location(self.path, read_only)
+        target = IN_MEMORY if in_memory else str(self.path)
+        try:
+            self._connection: duckdb.DuckDBPyConnection | None = duckdb.connect(target, read_only=read_only)
+        except duckdb.Error as error:
+            raise ResultsError(_open_problem(self.path, error)) from None
+        try:
+            self._connection.execute("SET enable_progress_bar = false")  # the CLI owns the terminal
+            ensure_schema(self._connection, str(self.path), read_only=read_only)
+        except duckdb.Error as error:
+            self.close()
+            raise ResultsError(f"cannot prepare results database `{self.path}`: {error}") from None
+        except ResultsError:
+            self.close()
+            raise
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def __enter__(self) -> ResultsStore:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The open DuckDB connection (for ad-hoc SQL by reports and tests)."""
+        if self._connection is None:
+            raise ResultsError(f"results database `{self.path}` is closed")
+        return self._connection
+
+    @contextmanager
+    def _transaction(self, action: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All statements of one store call commit together or not at all; DuckDB errors become ResultsError."""
+        if self.read_only:
+            raise ResultsError(f"cannot {action}: results database `{self.path}` is open read-only")
+        connection = self.connection
+        try:
+            connection.execute("BEGIN TRANSACTION")
+        except duckdb.Error as error:
+            raise ResultsError(f"cannot {action} in `{self.path}`: {error}") from None
+        try:
+            yield connection
+        except BaseException as error:
+            try:
+                connection.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # the transaction is already aborted; the original error is the one to report
+            if isinstance(error, duckdb.Error):
+                raise ResultsError(f"cannot {action} in `{self.path}`: {error}") from None
+            raise
+        try:
+            connection.execute("COMMIT")
+        except duckdb.Error as error:
+            raise ResultsError(f"cannot {action} in `{self.path}`: {error}") from None
+
+    def _query(self, sql: str, params: Sequence[object] | Mapping[str, object] = ()) -> list[tuple]:
+        """Rows of a read query; DuckDB errors become ResultsError."""
+        try:
+            return self.connection.execute(sql, params).fetchall()
+        except duckdb.Error as error:
+            raise ResultsError(f"query on `{self.path}` failed: {error}") from None
+
+    def _arrow(self, sql: str, params: Sequence[object] | Mapping[str, object] = ()) -> pa.Table:
+        """A read query's result as a pyarrow Table (without DuckDB's extra DB-API copy)."""
+        try:
+            relation = self.connection.sql(sql, params=params)
+            to_table = getattr(relation, "to_arrow_table", None) or relation.fetch_arrow_table
+            return to_table()
+        except duckdb.Error as error:
+            raise ResultsError(f"query on `{self.path}` failed: {error}") from None
+
+    def _require_status(self, run_id: int, allowed: tuple[str, ...], action: str) -> str:
+        status = self.run_status(run_id)
+        if status not in allowed:
+            raise ResultsError(f"cannot {action}: run {run_id} is '{status}' (needs {' or '.join(allowed)})")
+        return status
+
+    # ------------------------------------------------------------------ writing
+
+    def start_run(self, scenario_name: str, scenario_yaml: str, scenario_hash: str, seed: int | None,
+                  version: str) -> int:
+        """Record a new run with status 'running' (committed at once) and return its id."""
+        started = datetime.now(UTC).replace(tzinfo=None)
+        with self._transaction("start a run") as connection:
+            run_id = int(connection.execute("SELECT nextval('run_id_sequence')").fetchone()[0])
+            connection.execute(
+                "INSERT INTO runs (run_id, scenario_name, scenario_yaml, scenario_hash, seed, cloudtwin_version,"
+                " started, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')",
+                [run_id, scenario_name, scenario_yaml, scenario_hash, seed, version, started],
+            )
+        return run_id
+
+    def append_metrics(self, run_id: int, level: str, names: Sequence[str], zones: Sequence[str],
+                       regions: Sequence[str], time_s: np.ndarray, columns: Mapping[str, np.ndarray]) -> int:
+        """Append samples of one level in long format: one row per (tick, entity); returns rows written.
+
+        `time_s` is (n_ticks,); each of the `METRIC_VALUE_COLUMNS` is (n_ticks, n_entities), with
+        entity j named `names[j]` in zone `zones[j]` of region `regions[j]`.
+        """
+        if level not in METRIC_LEVELS:
+            raise ResultsError(f"metrics `level` must be one of {', '.join(METRIC_LEVELS)} (got {level!r})")
+        times, values = check_metric_shapes(names, zones, regions, time_s, columns, METRIC_VALUE_COLUMNS)
+        n_entities = len(names)
+        self._require_status(run_id, ("running",), "append metrics")
+        if times.size == 0 or n_entities == 0:
+            return 0
+        ticks_per_batch = max(1, _ROWS_PER_BATCH // n_entities)
+        keys = ", ".join(METRICS_KEY_COLUMNS)
+        value_names = ", ".join(METRIC_VALUE_COLUMNS)
+        insert = (f"INSERT INTO metrics ({keys}, {value_names}) "
+                  f"SELECT $run_id, time_s, $level, name, zone, region, {value_names} FROM _cloudtwin_batch")
+        with self._transaction("append metrics") as connection:
+            for first in range(0, times.size, ticks_per_batch):
+                last = min(times.size, first + ticks_per_batch)
+                batch = self._metric_batch(names, zones, regions, times[first:last],
+                                           {name: array[first:last] for name, array in values.items()})
+                connection.register("_cloudtwin_batch", batch)
+                try:
+                    connection.execute(insert, {"run_id": run_id, "level": level})
+                finally:
+                    connection.unregister("_cloudtwin_batch")
+        return int(times.size * n_entities)
+
+    @staticmethod
+    def _metric_batch(names: Sequence[str], zones: Sequence[str], regions: Sequence[str],
+                      times: np.ndarray, values: Mapping[str, np.ndarray]) -> pa.Table:
+        """Ticks × entities as long-format arrow columns: tick-major, entity codes as dictionaries."""
+        n_ticks, n_entities = times.size, len(names)
+        entity = np.tile(np.arange(n_entities), n_ticks)
+        arrays: dict[str, pa.Array] = {
+            "time_s": pa.array(np.repeat(times, n_entities)),
+            "name": string_dictionary("names", names, entity),
+            "zone": string_dictionary("zones", zones, entity),
+            "region": string_dictionary("regions", regions, entity),
+        }
+        for name, sql_type in METRIC_VALUE_COLUMNS.items():
+            arrays[name] = arrow_column(name, values[name].reshape(-1), sql_type)
+        return pa.table(arrays)
+
+    def append_rows(self, table: str, run_id: int, columns: Mapping[str, np.ndarray | list]) -> int:
+        """Bulk-append rows to `failures` or `services` (columns: the table's, without run_id)."""
+        if table not in ROW_TABLES:
+            raise ResultsError(f"`table` must be one of {', '.join(ROW_TABLES)} (got {table!r})")
+        batch = row_table(table, columns, ROW_TABLES[table])
+        self._require_status(run_id, ("running",), f"append {table}")
+        if batch.num_rows == 0:
+            return 0
+        names = ", ".join(ROW_TABLES[table])
+        with self._transaction(f"append {table}") as connection:
+            connection.register("_cloudtwin_batch", batch)
+            try:
+                connection.execute(
+                    f"INSERT INTO {table} (run_id, {names}) SELECT $run_id, {names} FROM _cloudtwin_batch",
+                    {"run_id": run_id},
+                )
+            finally:
+                connection.unregister("_cloudtwin_batch")
+        return batch.num_rows
+
+    def finish_run(self, run_id: int, wall_s: float, events: int, summary: Mapping[str, Any]) -> None:
+        """Mark a running run 'ok' with its wall time, event count and JSON summary."""
+        try:
+            summary_json = json.dumps(summary, default=_json_default)
+        except (TypeError, ValueError) as error:
+            raise ResultsError(f"run {run_id} summary cannot be stored as JSON: {error}") from None
+        self._require_status(run_id, ("running",), "finish the run")
+        with self._transaction("finish the run") as connection:
+            connection.execute(
+                "UPDATE runs SET status = 'ok', wall_s = ?, events = ?, summary_json = ?, error = NULL"
+                " WHERE run_id = ?",
+                [float(wall_s), int(events), summary_json, run_id],
+            )
+
+    def fail_run(self, run_id: int, status: str, error: str, wall_s: float) -> None:
+        """Mark a running run 'failed' or 'interrupted' with the error text; its data stays."""
+        if status not in ("failed", "interrupted"):
+            raise ResultsError(f"`status` must be 'failed' or 'interrupted' (got {status!r})")
+        self._require_status(run_id, ("running",), f"mark the run {status}")
+        with self._transaction(f"mark the run {status}") as connection:
+            connection.execute(
+                "UPDATE runs SET status = ?, error = ?, wall_s = ? WHERE run_id = ?",
+                [status, error, float(wall_s), run_id],
+            )
+
+    # ------------------------------------------------------------------ reading
+
+    def run_status(self, run_id: int) -> str:
+        """The status of run `run_id`, or ResultsError if there is no such run."""
+        rows = self._query("SELECT status FROM runs WHERE run_id = ?", [run_id])
+        if not rows:
+            raise ResultsError(f"no run {run_id!r} in `{self.path}`")
+        return str(rows[0][0])
+
+    def list_runs(self) -> list[dict[str, Any]]:
+        """Every run, oldest first, without its scenario text and summary (see `get_run`)."""
+        rows = self._query(f"SELECT {', '.join(_LIST_COLUMNS)} FROM runs ORDER BY run_id")
+        return [self._with_utc(dict(zip(_LIST_COLUMNS, row, strict=True))) for row in rows]
+
+    def get_run(self, run_id: int) -> dict[str, Any]:
+        """One run's row as a dict, plus `summary` (the parsed `summary_json`, or None)."""
+        names = list(RUNS_COLUMNS)
+        rows = self._query(f"SELECT {', '.join(names)} FROM runs WHERE run_id = ?", [run_id])
+        if not rows:
+            raise ResultsError(f"no run {run_id!r} in `{self.path}`")
+        run = self._with_utc(dict(zip(names, rows[0], strict=True)))
+        run["summary"] = json.loads(run["summary_json"]) if run["summary_json"] is not None else None
+        return run
+
+    @staticmethod
+    def _with_utc(run: dict[str, Any]) -> dict[str, Any]:
+        if isinstance(run.get("started"), datetime):
+            run["started"] = run["started"].replace(tzinfo=UTC)
+        return run
+
+    def metrics_frame(self, run_id: int, level: str | None = None) -> pa.Table:
+        """A run's metrics (optionally one level) in the order appended: tick-major, entities as passed.
+
+        DuckDB keeps insertion order for queries without ORDER BY (`preserve_insertion_order`,
+        on by default and never changed here), so no sort is paid on 10^7 rows.
+        """
+        self.run_status(run_id)
+        if level is not None and level not in METRIC_LEVELS:
+            raise ResultsError(f"metrics `level` must be one of {', '.join(METRIC_LEVELS)} (got {level!r})")
+        where = "run_id = $run_id" + ("" if level is None else " AND level = $level")
+        params: dict[str, object] = {"run_id": run_id} | ({} if level is None else {"level": level})
+        return self._arrow(f"SELECT * FROM metrics WHERE {where}", params)
+
+    def rows_frame(self, table: str, run_id: int) -> pa.Table:
+        """A run's rows of `failures` or `services`, ordered by time_s."""
+        if table not in ROW_TABLES:
+            raise ResultsError(f"`table` must be one of {', '.join(ROW_TABLES)} (got {table!r})")
+        self.run_status(run_id)
+        return self._arrow(f"SELECT * FROM {table} WHERE run_id = $run_id ORDER BY time_s", {"run_id": run_id})
+
+    def export_parquet(self, run_id: int, folder: str | Path) -> dict[str, Path]:
+        """Write the run's row and its metrics, failures and services as Parquet files in `folder`."""
+        import pyarrow.parquet as parquet
+
+        self.run_status(run_id)
+        target = Path(folder)
+        written: dict[str, Path] = {}
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+            for table in TABLES:
+                frame = self._arrow(f"SELECT * FROM {table} WHERE run_id = $run_id", {"run_id": run_id})
+                written[table] = target / f"run-{run_id}-{table}.parquet"
+                parquet.write_table(frame, written[table])
+        except OSError as error:
+            raise ResultsError(f"cannot export run {run_id} to `{target}`: {error}") from None
+        return written
+
+
+@contextmanager
+def run_guard(store: ResultsStore, run_id: int) -> Iterator[None]:
+    """Mark run `run_id` 'failed' (exception) or 'interrupted' (Ctrl-C, exit) if the block raises; re-raise.
+
+    Only a run still 'running' is marked, so an error after `finish_run` leaves it 'ok'. If the
+    mark itself cannot be written the original exception still propagates, with a note saying so.
+    """
+    started = time.perf_counter()
+    try:
+        yield
+    except BaseException as error:
+        status = "failed" if isinstance(error, Exception) else "interrupted"
+        text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        try:
+            if store.run_status(run_id) == "running":
+                store.fail_run(run_id, status, text, time.perf_counter() - started)
+        except Exception as mark_error:  # never mask the run's own error
+            error.add_note(f"cloudtwin could not mark run {run_id} as {status} in `{store.path}`: {mark_error}")
+        raise
