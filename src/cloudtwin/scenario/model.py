@@ -20,9 +20,9 @@ Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9]
 
 
 class Frozen(BaseModel):
-    """Base of every scenario model: immutable, unknown keys rejected."""
+    """Base of every scenario model: immutable, unknown keys rejected, floats finite (no .inf or .nan)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- hardware
