@@ -92,13 +92,14 @@ def availability(
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning cloudtwin errors into exit code 2 and bugs into exit code 1."""
     from rich.console import Console
+    from rich.markup import escape
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         app(args=argv)  # standalone: usage errors print one message and exit 2
     except CloudtwinError as exc:
         for line in exc.problems:
-            err.print(f"[red]error:[/red] {line}", markup=True, emoji=False)
+            err.print(f"[red]error:[/red] {escape(line)}", markup=True, emoji=False)
         sys.exit(2)
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/yellow]")
@@ -106,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug, not bad input: one line unless debugging
         if os.environ.get("CLOUDTWIN_DEBUG"):
             raise
-        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc} (set CLOUDTWIN_DEBUG=1 for a traceback)")
+        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} (set CLOUDTWIN_DEBUG=1 for a traceback)")
         sys.exit(1)
 
 

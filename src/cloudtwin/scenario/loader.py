@@ -1,0 +1,98 @@
+"""Loading a scenario: file or preset → YAML → `--set` overrides → validation and checks → the resolved scenario.
+
+Every problem is collected and raised at once as a ScenarioError, one line
+each (`FILE:LINE: key.path: message (got VALUE)`). The resolved scenario has
+every datacenter listed by name and trace paths made absolute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from cloudtwin.errors import ScenarioError
+from cloudtwin.scenario.checks import cross_check
+from cloudtwin.scenario.expand import expand_world
+from cloudtwin.scenario.limits import memory_problems
+from cloudtwin.scenario.model import Scenario
+from cloudtwin.scenario.overrides import apply_overrides
+from cloudtwin.scenario.problems import Problem, SourceMap
+from cloudtwin.scenario.validation import validation_problems
+from cloudtwin.scenario.yamlsource import parse_yaml, read_text
+
+
+def load_scenario(path: str | Path, overrides: Sequence[str] = (), *, check_memory: bool = True) -> Scenario:
+    """The scenario in the YAML file `path`, with `--set` overrides applied; ScenarioError listing every problem."""
+    file = Path(path)
+    text = read_text(file, str(path))
+    return parse_scenario(text, source=str(path), base_dir=file.resolve().parent, overrides=overrides,
+                          check_memory=check_memory)
+
+
+def load_preset(name: str, overrides: Sequence[str] = (), *, check_memory: bool = True) -> Scenario:
+    """The preset `name` shipped with cloudtwin (see `cloudtwin presets`), with overrides applied."""
+    from cloudtwin.presets import preset_path  # the presets package reads YAML through this package
+
+    path = preset_path(name)
+    text = read_text(path, f"preset {name}")
+    return parse_scenario(text, source=f"preset {name}", base_dir=path.parent, overrides=overrides,
+                          check_memory=check_memory)
+
+
+def parse_scenario(
+    text: str,
+    source: str = "<string>",
+    base_dir: Path | None = None,
+    overrides: Sequence[str] = (),
+    *,
+    check_memory: bool = True,
+) -> Scenario:
+    """The scenario in YAML `text`; `source` names it in messages, relative trace paths resolve against `base_dir`.
+
+    `check_memory=False` skips the refusal of worlds too large for this machine (for listing presets).
+    """
+    where = SourceMap(source)
+    data = parse_yaml(text, where)
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"the scalar {data!r}"[:60]
+        raise ScenarioError(f"{source}:{where.lines.get((), 1)}: the top level must be a mapping of keys "
+                            f"(name, server_types, world, ...), not {kind}")
+    data = apply_overrides(data, overrides, where)
+    problems = _resolve_traces(data, base_dir or Path.cwd())
+    scenario: Scenario | None = None
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems += validation_problems(exc, data)
+    problems += cross_check(data)
+    if problems or scenario is None:
+        raise where.error(problems)
+    resolved = expand_world(scenario)
+    if check_memory:
+        problems = memory_problems(resolved)
+        if problems:
+            raise where.error(problems)
+    return resolved
+
+
+def _resolve_traces(data: dict[str, Any], base_dir: Path) -> list[Problem]:
+    """Make each `workload[i].arrivals.trace` absolute (against `base_dir`); a problem for each missing file."""
+    problems = []
+    workloads = data.get("workload")
+    for index, workload in enumerate(workloads if isinstance(workloads, list) else []):
+        arrivals = workload.get("arrivals") if isinstance(workload, dict) else None
+        trace = arrivals.get("trace") if isinstance(arrivals, dict) else None
+        if not isinstance(trace, str) or not trace:
+            continue
+        try:
+            path = (base_dir / Path(trace).expanduser()).resolve()
+            exists = path.is_file()
+        except (OSError, ValueError, RuntimeError):
+            path, exists = Path(trace), False
+        arrivals["trace"] = str(path)
+        if not exists:
+            problems.append(Problem(("workload", index, "arrivals", "trace"), f"trace file not found: {path}", trace))
+    return problems

@@ -1,0 +1,44 @@
+"""What a scenario's world holds, counted from the model alone (no per-server arrays)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cloudtwin.scenario.expand import expand_world
+from cloudtwin.scenario.model import Datacenter, Scenario
+
+
+@dataclass(frozen=True)
+class WorldTotals:
+    """Counts over the whole world; racks = ceil(servers / servers_per_rack) per data center."""
+
+    regions: int
+    zones: int
+    datacenters: int
+    racks: int
+    servers: int
+    vcpus: int
+    memory_gib: float
+
+
+def racks_of(datacenter: Datacenter, world_servers_per_rack: int) -> int:
+    """Racks of a data center: its servers in racks of `servers_per_rack` (its own, else the world's), last one partial."""
+    per_rack = datacenter.servers_per_rack or world_servers_per_rack
+    return -(-datacenter.servers // per_rack)
+
+
+def world_totals(scenario: Scenario) -> WorldTotals:
+    """Totals of regions, zones, data centers, racks, servers, vCPUs and memory of `scenario`."""
+    world = expand_world(scenario).world
+    zones = [zone for region in world.regions for zone in region.zones]
+    datacenters = [dc for zone in zones for dc in zone.datacenters]  # type: ignore[union-attr]
+    types = scenario.server_types
+    return WorldTotals(
+        regions=len(world.regions),
+        zones=len(zones),
+        datacenters=len(datacenters),
+        racks=sum(racks_of(dc, world.servers_per_rack) for dc in datacenters),
+        servers=sum(dc.servers for dc in datacenters),
+        vcpus=sum(dc.servers * types[dc.server_type].vcpus for dc in datacenters if dc.server_type in types),
+        memory_gib=sum(dc.servers * types[dc.server_type].memory_gib for dc in datacenters if dc.server_type in types),
+    )
