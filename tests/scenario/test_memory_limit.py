@@ -45,10 +45,14 @@ def test_resident_vms_capped_at_one_per_vcpu(minimal_text: str) -> None:
     assert estimate_memory_bytes(s) == _expected(VCPUS)
 
 
-def test_empirical_and_trace_use_the_vcpu_bound(minimal_text: str, tmp_path: Path) -> None:
-    """Empirical lifetimes and traces have no closed-form mean here: the one-VM-per-vCPU bound is used."""
+def test_empirical_uses_the_tables_mean_and_traces_the_vcpu_bound(minimal_text: str, tmp_path: Path) -> None:
+    """Empirical lifetimes: Little's law with the shipped table's mean (20/h x E[L] x 1.5); traces: one VM per vCPU."""
+    from cloudtwin.scenario.model import EmpiricalLifetime
+    from cloudtwin.workload.lifetimes import mean_lifetime_s
+
     s = parse_scenario(minimal_text, overrides=["workload[0].lifetime={distribution: empirical}"])
-    assert estimate_memory_bytes(s) == _expected(VCPUS)
+    mean_hours = mean_lifetime_s(EmpiricalLifetime(distribution="empirical")) / 3600.0
+    assert estimate_memory_bytes(s) == _expected(min(VCPUS, 20 * mean_hours * 1.5))
     (tmp_path / "t.csv").write_text("")
     s = parse_scenario(minimal_text, base_dir=tmp_path,
                        overrides=["workload[0].arrivals={trace: t.csv, format: azure-v1-slices}"])

@@ -42,18 +42,22 @@ def resident_vms_upper(scenario: Scenario, total_vcpus: int) -> int:
 
     Poisson workloads with exponential or lognormal lifetimes: Little's law lambda*E[L] at the peak rate
     (diurnal amplitude and growth over the horizon included) x RESIDENT_MARGIN, with the lognormal mean
-    median*exp(sigma^2/2). Traces and empirical lifetimes: the one-VM-per-vCPU bound. Service replicas add.
+    median*exp(sigma^2/2). Empirical lifetimes: the shipped table's mean. Traces: the one-VM-per-vCPU bound. Service replicas add.
     """
     expected = float(sum(service.replicas for service in scenario.services))
     years = scenario.horizon.days / 365.0
     for workload in scenario.workload:
         arrivals, lifetime = workload.arrivals, workload.lifetime
-        if not isinstance(arrivals, PoissonArrivals) or lifetime is None or isinstance(lifetime, EmpiricalLifetime):
+        if not isinstance(arrivals, PoissonArrivals) or lifetime is None:
             return total_vcpus
         peak_per_hour = arrivals.per_hour * (1.0 + (arrivals.diurnal.amplitude if arrivals.diurnal else 0.0))
         growth = _exp(max(0.0, math.log1p(arrivals.growth_per_year) * years))
         if isinstance(lifetime, ExponentialLifetime):
             mean_hours = lifetime.mean_hours
+        elif isinstance(lifetime, EmpiricalLifetime):
+            from cloudtwin.workload.lifetimes import mean_lifetime_s  # the shipped table's mean (Azure V1)
+
+            mean_hours = mean_lifetime_s(lifetime) / 3600.0
         else:
             mean_hours = lifetime.median_hours * _exp(lifetime.sigma**2 / 2.0)
         expected += peak_per_hour * growth * mean_hours * RESIDENT_MARGIN
