@@ -8,3 +8,12 @@ from cloudtwin.analysis.queueing import (
     offered_load_for_blocking,
     servers_for_blocking,
 )
+from cloudtwin.analysis.availability import (
+    component_availability,
+    downtime_minutes_per_year,
+    k_of_n_availability,
+    k_of_n_heterogeneous,
+    nines,
+    restart_availability,
+    service_availability_over_zones,
+)

@@ -55,6 +55,12 @@ def main(scenario: Path | None, preset: str | None, sets: list[str], years: floa
         f" (failures, repairs and restarts only; 99 % confidence intervals)"
     )
     console.print(_table(results))
+    for r in results:
+        if r.incidents_per_year == 0:
+            console.print(
+                f"[yellow]{r.name}: no outage in {r.service_years:,.0f} service-years; its interval is a point,"
+                " not a bound: simulate more years or replications[/yellow]"
+            )
 
 
 def _table(results: list[ServiceAvailability]) -> Table:
@@ -65,7 +71,10 @@ def _table(results: list[ServiceAvailability]) -> Table:
     table.add_column("99 % CI", justify="right", no_wrap=True)
     for r in results:
         table.add_row(f"{r.name} ({r.at_least} of {r.replicas} replicas)", "", "", style="bold")
-        table.add_row("  availability", f"{r.availability:.7f}", f"[{r.ci_low:.7f}, {r.ci_high:.7f}]")
+        digits = _digits(r.availability)
+        table.add_row(
+            "  availability", f"{r.availability:.{digits}f}", f"[{r.ci_low:.{digits}f}, {r.ci_high:.{digits}f}]"
+        )
         table.add_row("  nines", f"{nines(min(1.0, r.availability)):.2f}", "")
         table.add_row(
             "  downtime min/yr",
@@ -80,6 +89,11 @@ def _table(results: list[ServiceAvailability]) -> Table:
         table.add_row("  service-years simulated", f"{r.service_years:,.0f}", f"{rate} a second")
         table.add_section()
     return table
+
+
+def _digits(a: float) -> int:
+    """Decimals that show an availability's nines and two digits after them (5 to 12)."""
+    return 5 if a >= 1.0 else min(12, max(5, int(nines(max(0.0, a))) + 3))
 
 
 def _minutes(minutes: float) -> str:
