@@ -28,6 +28,7 @@ import time
 import zlib
 from pathlib import Path
 
+import numba
 import numpy as np
 
 from cloudtwin.engine import simulate_explicit
@@ -166,7 +167,7 @@ def main() -> None:
     skip = {s for s in a.skip_peers.split(",") if s}
     sizes = [tuple(int(x) for x in pair.split(":")) for pair in a.sizes.split(",")]
     machine = (f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, "
-               f"Python {platform.python_version()}, numpy {np.__version__}")
+               f"Python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}")
     print(json.dumps({"machine": machine, **warm_up()}), flush=True)
     rows = []
     for hosts, n in sizes:

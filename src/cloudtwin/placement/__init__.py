@@ -7,7 +7,10 @@ operations the engine uses; `PlacementIndex` is the same from Python.
 
 from __future__ import annotations
 
-from cloudtwin.placement.index import Capacity, PlacementIndex, allocate, build_capacity, choose, release, set_up
+from cloudtwin.placement import jitcache  # noqa: F401  (first: before any compiled function is defined)
+from cloudtwin.placement.index import (
+    Capacity, PlacementIndex, allocate, build_capacity, capacity_state, choose, release, set_up,
+)
 from cloudtwin.placement.policies import DEFINITIONS, POLICIES, policy_code
 
 __all__ = [
@@ -17,6 +20,7 @@ __all__ = [
     "PlacementIndex",
     "allocate",
     "build_capacity",
+    "capacity_state",
     "choose",
     "policy_code",
     "release",

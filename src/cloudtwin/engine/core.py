@@ -1,0 +1,343 @@
+"""`Engine`: the Python face of the compiled event loop — owns the state, feeds it chunks, grows it.
+
+Typical use (the `cloudtwin run` driver):
+
+    engine = Engine.from_world(world, policy="best-fit", seed=ss, sample_every_s=3600.0)
+    engine.place_initial(initial_vms)            # steady-state start (optional)
+    for t_end, chunk in chunks:                  # arrivals with time in [now, t_end), time-sorted
+        engine.advance(chunk, t_end)
+        store(engine.take_samples())             # samples since the last take
+    totals = engine.counters()
+
+Events other than VM departures (failures, repairs, ...) are scheduled with
+`schedule(time_s, kind, payload)`; when one comes due inside `advance`, the loop
+stops, the handler registered with `on_event(kind, handler)` runs as
+`handler(engine, time_s, payload)` with the state exactly at that instant, and
+the loop resumes. Handlers use `set_server_down/up`, `evict` and `place_now`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from cloudtwin.engine import heap as hp
+from cloudtwin.engine import loop, state
+from cloudtwin.engine.metrics import Counters, Samples
+from cloudtwin.errors import CloudtwinError, EngineError
+from cloudtwin.placement.index import build_capacity, capacity_state, set_up
+from cloudtwin.workload.arrivals import Arrivals
+
+if TYPE_CHECKING:
+    from cloudtwin.world import World
+
+Handler = Callable[["Engine", float, int], None]
+
+
+def check_arrivals(arrivals: Arrivals, n_zones: int, error: type[CloudtwinError], not_before_s: float,
+                   before_s: float = np.inf, timed: bool = True) -> None:
+    """Raise `error` listing every way `arrivals` breaks the engine's input contract (`timed`: check time_s)."""
+    if not isinstance(arrivals, Arrivals):
+        raise error(f"arrivals must be a cloudtwin.workload.arrivals.Arrivals (got {type(arrivals).__name__})")
+    if len(arrivals) == 0:
+        return
+    a = arrivals
+    problems = []
+    if not timed:
+        pass
+    elif not np.all(np.isfinite(a.time_s)) or np.any(np.diff(a.time_s) < 0):
+        problems.append("arrivals.time_s must be finite and sorted ascending")
+    elif a.time_s[0] < not_before_s or a.time_s[-1] >= before_s:
+        problems.append(f"arrivals.time_s must lie in [{not_before_s}, {before_s}) "
+                        f"(got {a.time_s[0]} .. {a.time_s[-1]})")
+    checks = (("zone", (a.zone < 0) | (a.zone >= n_zones), f"in [0, {n_zones})"),
+              ("vcpus", a.vcpus < 1, ">= 1"), ("memory_mib", a.memory_mib < 0, ">= 0"),
+              ("lifetime_s", ~(np.isfinite(a.lifetime_s) & (a.lifetime_s >= 0)), "finite and >= 0"))
+    for name, bad, rule in checks:
+        if bad.any():
+            k = int(np.argmax(bad))
+            problems.append(f"arrivals.{name}[{k}]: must be {rule} (got {getattr(a, name)[k]})")
+    if problems:
+        raise error(problems=problems)
+
+
+class Engine:
+    """A fleet of servers in zones, a placement policy, VMs coming and going; see the module docstring."""
+
+    def __init__(self, server_vcpus: np.ndarray, server_memory_mib: np.ndarray, zone_server_start: np.ndarray,
+                 server_zone: np.ndarray | None = None, server_datacenter: np.ndarray | None = None,
+                 n_datacenters: int | None = None, policy: str = "first-fit",
+                 seed: int | np.random.SeedSequence = 0, sample_every_s: float = 3600.0,
+                 vm_capacity_hint: int = 1 << 16, start_s: float = 0.0) -> None:
+        self._cap = build_capacity(server_vcpus, server_memory_mib, zone_server_start, policy, seed)
+        zone_of = self._cap.server_zone
+        n = len(zone_of)
+        if server_zone is not None and not np.array_equal(np.asarray(server_zone), zone_of):
+            raise EngineError("server_zone disagrees with zone_server_start (servers must be contiguous by zone)")
+        dc = np.asarray(zone_of if server_datacenter is None else server_datacenter)
+        n_dc = (int(dc.max()) + 1 if n else 0) if n_datacenters is None else int(n_datacenters)
+        try:
+            if dc.shape != (n,):
+                raise ValueError(f"one datacenter per server is needed (got shape {dc.shape})")
+            layout = state.datacenter_layout(self._cap.zone_start, dc, n_dc)
+        except ValueError as exc:
+            raise EngineError(f"server_datacenter: {exc}") from None
+        if not sample_every_s > 0:  # inf: no metric ticks
+            raise EngineError(f"sample_every_s must be a positive number or inf (got {sample_every_s})")
+        if not (np.isfinite(start_s) and start_s >= 0):  # the heap orders times by their bits: >= 0 only
+            raise EngineError(f"start_s must be a finite time >= 0 (got {start_s})")
+        self.policy = policy
+        self.n_zones = len(self._cap.zone_start) - 1
+        self.n_datacenters = n_dc
+        per_zone = np.zeros(self.n_zones + 1, dtype=np.int64)
+        np.add.at(per_zone, zone_of, np.asarray(server_vcpus, dtype=np.int64))
+        self.zone_capacity_vcpus = per_zone[:-1]
+        capacity = max(int(vm_capacity_hint), 16)
+        self._vms = state.new_vm_table(capacity, n)
+        self._heap = hp.new_heap(capacity)
+        self._met = state.new_metrics(*layout)
+        self._met.zone_last_s[:] = start_s
+        self._cnt = np.zeros(state.N_COUNTERS, dtype=np.int64)
+        self._clk = np.zeros(state.N_CLOCK, dtype=np.float64)
+        self._clk[[state.NOW_S, state.ORIGIN_S]] = start_s
+        self._clk[state.SAMPLE_EVERY_S] = sample_every_s
+        self._clk[state.NEXT_TICK_S] = start_s + sample_every_s
+        self._ticks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._handlers: dict[int, Handler] = {}
+        self._running = False
+
+    @classmethod
+    def from_world(cls, world: World, policy: str = "first-fit", seed: int | np.random.SeedSequence = 0,
+                   sample_every_s: float = 3600.0, vm_capacity_hint: int = 1 << 16) -> Engine:
+        """An engine over a `cloudtwin.world.World` (its server, zone and datacenter arrays)."""
+        return cls(world.server_vcpus, world.server_memory_mib, world.zone_server_start, world.server_zone,
+                   world.server_datacenter, len(world.datacenter_server_start) - 1, policy, seed, sample_every_s,
+                   vm_capacity_hint)
+
+    # ------------------------------------------------------------------ driving
+
+    @property
+    def now_s(self) -> float:
+        return float(self._clk[state.NOW_S])
+
+    def place_initial(self, arrivals: Arrivals) -> None:
+        """Place VMs at the current time (the steady-state start), each leaving after its `lifetime_s`.
+
+        Their `time_s` is ignored; they are counted as initial_placed/refused, not as arrivals.
+        """
+        check_arrivals(arrivals, self.n_zones, EngineError, -np.inf, timed=False)
+        self._drive(arrivals, self.now_s, loop.INITIAL)
+
+    def advance(self, arrivals: Arrivals, t_end_s: float) -> None:
+        """Run to `t_end_s`: every arrival of the chunk (all with now <= time < t_end_s) and every
+        heap event with time <= t_end_s, in time order, taking the metric ticks due."""
+        if not (np.isfinite(t_end_s) and t_end_s >= self.now_s):
+            raise EngineError(f"t_end_s must be finite and not precede the engine's time {self.now_s} (got {t_end_s})")
+        check_arrivals(arrivals, self.n_zones, EngineError, self.now_s, t_end_s)
+        self._drive(arrivals, t_end_s, loop.ADVANCE)
+
+    def run_explicit(self, arrivals: Arrivals, check: bool = True) -> None:
+        """Handle every arrival and stop right after the last one (events at times <= it are processed).
+
+        `check=False` skips validating `arrivals` (for a caller that already did, outside its timing).
+        """
+        if check:
+            check_arrivals(arrivals, self.n_zones, EngineError, self.now_s)
+        self._drive(arrivals, np.inf, loop.EXPLICIT)
+
+    def _drive(self, a: Arrivals, t_end: float, mode: int) -> None:
+        if self._running:
+            raise EngineError("the engine cannot be advanced from inside an event handler")
+        self._running = True
+        try:
+            i = 0
+            while True:
+                status, i = loop.run(self._cap, self._vms, self._heap, self._met, self._cnt, self._clk, a.time_s,
+                                     a.vcpus, a.memory_mib, a.instance_type, a.zone, a.lifetime_s, a.workload,
+                                     i, t_end, mode)
+                if status == loop.DONE:
+                    break
+                if status == loop.NEED_VM_ROOM:
+                    size = state.vm_capacity(self._vms)
+                    self._grow_vms(size + 1, size + len(a) - i)
+                elif status == loop.NEED_HEAP_ROOM:
+                    self._grow_heap(0)
+                elif status == loop.NEED_TICK_ROOM:
+                    self._collect_ticks()
+                elif status == loop.NEED_RENUMBER:
+                    self._renumber()
+                else:
+                    self._dispatch()
+        finally:
+            self._running = False
+        self._collect_ticks()
+
+    def _renumber(self) -> None:
+        seqs = self._vms.hot[state.V_SEQ::state.HOT_WIDTH]
+        self._cnt[state.NEXT_SEQ] = hp.renumber(self._heap, int(self._cnt[state.HEAP_N]), seqs)
+
+    def _grow_vms(self, minimum: int, upper: int | None = None) -> None:
+        """At least `minimum` slots: double, but not past `upper` (what could still be needed)."""
+        size = state.vm_capacity(self._vms)
+        new = max(minimum, min(2 * size, upper if upper is not None else 2 * size))
+        if new > hp.SLOT_LIMIT:
+            raise EngineError(f"more than {hp.SLOT_LIMIT} VMs at once: beyond what the event heap can address")
+        self._vms = state.grow_vm_table(self._vms, new)
+
+    def _grow_heap(self, wanted: int) -> None:
+        size = hp.heap_capacity(self._heap)
+        bigger = hp.new_heap(max(size * 2, wanted))
+        bigger[: len(self._heap)] = self._heap
+        self._heap = bigger
+
+    def _ensure_room(self, vms: int) -> None:
+        """At least `vms` free slots and heap entries, for Python-side starts."""
+        free = self._cnt[state.N_FREE] + state.vm_capacity(self._vms) - self._cnt[state.NEVER_USED]
+        if free < vms:
+            self._grow_vms(state.vm_capacity(self._vms) + vms - int(free))
+        if hp.heap_capacity(self._heap) - self._cnt[state.HEAP_N] < vms:
+            self._grow_heap(hp.heap_capacity(self._heap) + vms)
+        if self._cnt[state.NEXT_SEQ] + vms >= hp.SEQ_LIMIT:
+            self._renumber()
+
+    # ------------------------------------------------------------------ events for Python
+
+    def on_event(self, kind: int, handler: Handler) -> None:
+        """Call `handler(engine, time_s, payload)` for each scheduled event of `kind` (1..15) as it comes due."""
+        if not 0 < kind <= hp.KIND_MASK:
+            raise EngineError(f"event kind must lie in [1, {hp.KIND_MASK}] (0 is a VM departure; got {kind})")
+        self._handlers[kind] = handler
+
+    def schedule(self, time_s: float, kind: int, payload: int) -> None:
+        """Queue an event for `on_event`'s handler at `time_s` (>= now); equal times run in scheduling order."""
+        if kind not in self._handlers:
+            raise EngineError(f"no handler registered for event kind {kind}")
+        if not (np.isfinite(time_s) and time_s >= self.now_s) or not 0 <= payload < hp.SLOT_LIMIT:
+            raise EngineError(f"an event needs now <= time_s < inf and 0 <= payload < {hp.SLOT_LIMIT} "
+                              f"(got {time_s}, {payload})")
+        self._ensure_room(1)
+        seq = int(self._cnt[state.NEXT_SEQ])
+        self._cnt[state.NEXT_SEQ] += 1
+        self._cnt[state.HEAP_N] = hp.push(self._heap, int(self._cnt[state.HEAP_N]), float(time_s), seq,
+                                          (int(payload) << hp.KIND_BITS) | kind)
+
+    def _dispatch(self) -> None:
+        payload = int(self._cnt[state.EVENT_PAYLOAD])
+        self._handlers[payload & hp.KIND_MASK](self, float(self._clk[state.EVENT_TIME_S]), payload >> hp.KIND_BITS)
+
+    # ------------------------------------------------------------------ server state (for failures)
+
+    def set_server_down(self, servers: np.ndarray | list[int]) -> None:
+        """Mark servers down: capacity <= -1 to every policy until `set_server_up` (their VMs stay; see `evict`)."""
+        for s in self._servers(servers):
+            set_up(self._cap, int(s), False)
+
+    def set_server_up(self, servers: np.ndarray | list[int]) -> None:
+        for s in self._servers(servers):
+            set_up(self._cap, int(s), True)
+
+    def _servers(self, servers: np.ndarray | list[int]) -> np.ndarray:
+        srv = np.atleast_1d(np.asarray(servers, dtype=np.int64))
+        if len(srv) and (srv.min() < 0 or srv.max() >= len(self._vms.first_vm)):
+            raise EngineError(f"servers must lie in [0, {len(self._vms.first_vm)}) (got {srv.tolist()[:5]})")
+        return srv
+
+    def server_up(self) -> np.ndarray:
+        return capacity_state(self._cap)[2]
+
+    def evict(self, servers: np.ndarray | list[int]) -> dict[str, np.ndarray]:
+        """Interrupt every VM on `servers` now; returns their columns (server, vcpus, memory_mib,
+        instance_type, zone, workload, start_s, remaining_s). Their departures are dropped lazily."""
+        srv = np.unique(self._servers(servers))  # a server listed twice is evicted once
+        k = int(loop.vms_on_servers(self._vms, srv))
+        slots = np.empty(k, dtype=np.int64)
+        on = np.empty(k, dtype=np.int64)
+        loop.evict_servers(self._cap, self._vms, self._met, self._cnt, srv, self.now_s, slots, on)
+        out = self._columns(slots)
+        out["server"] = on
+        out["remaining_s"] = out.pop("end_s") - self.now_s
+        del out["slot"]
+        return out
+
+    def _columns(self, slots: np.ndarray) -> dict[str, np.ndarray]:
+        hot = self._vms.hot.reshape(-1, state.HOT_WIDTH)[slots]
+        times = self._vms.times.reshape(-1, 2)[slots]
+        tags = self._vms.tags.reshape(-1, 2)[slots]
+        return {"slot": slots, "server": hot[:, state.V_SERVER].astype(np.int64),
+                "vcpus": hot[:, state.V_VCPUS].copy(), "memory_mib": hot[:, state.V_MEMORY_MIB].astype(np.int64),
+                "instance_type": tags[:, state.G_INSTANCE_TYPE].copy(), "zone": hot[:, state.V_ZONE].copy(),
+                "workload": tags[:, state.G_WORKLOAD].copy(), "start_s": times[:, state.T_START_S].copy(),
+                "end_s": times[:, state.T_END_S].copy()}
+
+    def place_now(self, vms: Arrivals) -> np.ndarray:
+        """Place VMs at the current time by the policy (e.g. restarts); returns each one's server or -1.
+
+        Their `time_s` is ignored; they are not counted as arrivals (a handler counts what it needs).
+        """
+        check_arrivals(vms, self.n_zones, EngineError, -np.inf, timed=False)
+        self._ensure_room(len(vms))
+        servers = np.empty(len(vms), dtype=np.int64)
+        loop.place_batch(self._cap, self._vms, self._heap, self._met, self._cnt, self.now_s, vms.vcpus,
+                         vms.memory_mib, vms.instance_type, vms.zone, vms.lifetime_s, vms.workload, servers)
+        return servers
+
+    # ------------------------------------------------------------------ reporting
+
+    def _collect_ticks(self) -> None:
+        k = int(self._cnt[state.TICKS_BUFFERED])
+        if k:
+            m = self._met
+            self._ticks.append((m.tick_time_s[:k].copy(), m.tick_zone[:k].copy(), m.tick_datacenter[:k].copy()))
+            self._cnt[state.TICKS_BUFFERED] = 0
+
+    def samples(self) -> Samples:
+        """Every metric tick taken so far (not yet handed out by `take_samples`)."""
+        z, d = self.n_zones, self.n_datacenters
+        if not self._ticks:
+            return Samples.from_buffers(np.zeros(0), np.zeros((0, z, state.N_ZONE_COLUMNS), np.int64),
+                                        np.zeros((0, d, state.N_DC_COLUMNS), np.int64))
+        return Samples.from_buffers(*(np.concatenate(part) for part in zip(*self._ticks)))
+
+    def take_samples(self) -> Samples:
+        """The ticks since the last call, then forget them (for appending to a results store per chunk)."""
+        out = self.samples()
+        self._ticks = []
+        return out
+
+    def counters(self) -> Counters:
+        """Run-wide totals and per-zone time integrals up to now."""
+        c, m, now = self._cnt, self._met, self.now_s
+        for z in range(self.n_zones):
+            loop.integrate_zone(m, z, now)
+        return Counters(
+            arrivals=int(c[state.ARRIVALS]), accepted=int(c[state.ACCEPTED]), refused=int(c[state.REFUSED]),
+            departures=int(c[state.DEPARTURES]), events=int(c[state.ARRIVALS] + c[state.DEPARTURES]),
+            initial_placed=int(c[state.INITIAL_PLACED]), initial_refused=int(c[state.INITIAL_REFUSED]),
+            evicted=int(c[state.EVICTED]), stale_dropped=int(c[state.STALE]),
+            resident_vms=int(m.zone[:, state.Z_VMS].sum()), start_s=float(self._clk[state.ORIGIN_S]), now_s=now,
+            zone_vm_seconds=m.zone_integral[:, state.I_VMS].copy(),
+            zone_vcpu_seconds=m.zone_integral[:, state.I_VCPUS].copy(),
+            zone_memory_mib_seconds=m.zone_integral[:, state.I_MEMORY_MIB].copy(),
+            zone_capacity_vcpus=self.zone_capacity_vcpus.copy())
+
+    def free_vcpus(self) -> np.ndarray:
+        """Free vCPUs per server (a down server shows what it would have free)."""
+        return capacity_state(self._cap)[0]
+
+    def free_memory_mib(self) -> np.ndarray:
+        return capacity_state(self._cap)[1]
+
+    def resident_vms(self) -> dict[str, np.ndarray]:
+        """The live VMs in slot order: slot, server, vcpus, memory_mib, instance_type, zone, workload,
+        start_s, end_s (a copy; for checks and snapshots, not for hot paths)."""
+        return self._columns(state.live_slots(self._vms, self._cnt))
+
+    def server_vm_slots(self, server: int) -> list[int]:
+        """The slots on one server's VM list, head first (walks the intrusive list; for checks)."""
+        out = []
+        slot = int(self._vms.first_vm[server])
+        while slot >= 0:
+            out.append(slot)
+            slot = int(self._vms.hot[state.HOT_WIDTH * slot + state.V_NEXT])
+        return out

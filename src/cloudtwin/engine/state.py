@@ -1,0 +1,155 @@
+"""The engine's mutable state as named tuples of arrays (what the compiled loop takes), and how it grows.
+
+- `VmTable`: one row ("slot") per VM; free slots on a stack; `first_vm` and each
+  row's next / prev thread each server's VMs into an intrusive list.
+  `generation` counts how often a slot was recycled (a VM's identity is
+  (slot, generation)); `seq` is the sequence number of the VM's pending
+  departure in the heap, -1 when it has none: a heap entry whose seq differs is
+  stale and dropped when it surfaces (lazy deletion), so interrupting a VM
+  costs nothing in the heap.
+- `Metrics`: live counters per zone and per datacenter, per-zone time integrals,
+  and a buffer of samples taken at each metric tick.
+- `counters` (int64) and `clock` (float64): scalars the loop updates in place,
+  addressed by the index constants below.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+# counters[...] (int64). Free slots: N_FREE recycled ones on the stack, and every slot >= NEVER_USED.
+N_FREE, HEAP_N, NEXT_SEQ, ARRIVALS, ACCEPTED, REFUSED, DEPARTURES, STALE = range(8)
+INITIAL_PLACED, INITIAL_REFUSED, EVICTED, TICKS_BUFFERED, TICK_INDEX, EVENT_SEQ, EVENT_PAYLOAD = range(8, 15)
+NEVER_USED = 15
+N_COUNTERS = 16
+# clock[...] (float64)
+NOW_S, ORIGIN_S, SAMPLE_EVERY_S, NEXT_TICK_S, EVENT_TIME_S = range(5)
+N_CLOCK = 5
+# Metrics.zone[z, ...]: live allocation, then per-tick event counts (reset at each tick)
+Z_VCPUS, Z_MEMORY_MIB, Z_VMS, Z_ARRIVALS, Z_REFUSALS, Z_DEPARTURES = range(6)
+N_ZONE_COLUMNS = 6
+# Metrics.datacenter[d, ...]: live allocation, then VMs placed there by arrivals since the last tick
+D_VCPUS, D_MEMORY_MIB, D_VMS, D_PLACEMENTS = range(4)
+N_DC_COLUMNS = 4
+# Metrics.zone_integral[z, ...]: integral over time of the live allocation (unit x seconds)
+I_VMS, I_VCPUS, I_MEMORY_MIB = range(3)
+
+TICK_BUFFER = 512  # samples held before Python collects them (estimate: tiny either way)
+
+
+# VmTable.hot[HOT_WIDTH * slot + ...] (int32): what a departure or a failure touches, in one 32-byte row
+V_SERVER, V_VCPUS, V_MEMORY_MIB, V_ZONE, V_NEXT, V_PREV, V_SEQ, V_GENERATION = range(8)
+HOT_WIDTH = 8
+# VmTable.times[2 * slot + ...] (float64) and VmTable.tags[2 * slot + ...] (int32)
+T_START_S, T_END_S = 0, 1
+G_INSTANCE_TYPE, G_WORKLOAD = 0, 1
+
+
+class VmTable(NamedTuple):
+    """VMs by slot (see the module docstring): a hot int32 row per VM, cold columns beside it.
+
+    `hot` rows: server (-1 = free slot), vcpus, memory_mib, zone, next and prev
+    on the server's list (-1 = none), seq of the pending departure (-1 = none),
+    generation. Memory per VM fits int32 because a server's does (`placement.index`).
+    """
+
+    hot: np.ndarray  # int32 (HOT_WIDTH * capacity), 32-byte aligned
+    times: np.ndarray  # float64 (2 * capacity): start_s, end_s
+    tags: np.ndarray  # int32 (2 * capacity): instance_type, workload
+    free: np.ndarray  # int32 stack of free slots (top at counters[N_FREE] - 1)
+    first_vm: np.ndarray  # int32 per server, -1 = no VM
+
+
+class Metrics(NamedTuple):
+    """Counters updated by the loop and the samples copied from them at each tick.
+
+    Datacenters are contiguous server ranges inside a zone: zone z holds
+    datacenters [zone_dc_lo[z], zone_dc_hi[z]), datacenter d the servers
+    [dc_server_start[d], dc_server_start[d + 1]), so a server's datacenter is a
+    short search in cached arrays rather than a lookup in a per-server one.
+    """
+
+    zone_dc_lo: np.ndarray  # int64 (Z)
+    zone_dc_hi: np.ndarray  # int64 (Z)
+    dc_server_start: np.ndarray  # int64 (D + 1)
+    zone: np.ndarray  # int64 (Z, N_ZONE_COLUMNS)
+    datacenter: np.ndarray  # int64 (D, N_DC_COLUMNS)
+    zone_integral: np.ndarray  # float64 (Z, 3)
+    zone_last_s: np.ndarray  # float64 (Z): time the zone's integrals were last advanced to
+    tick_time_s: np.ndarray  # float64 (TICK_BUFFER)
+    tick_zone: np.ndarray  # int64 (TICK_BUFFER, Z, N_ZONE_COLUMNS)
+    tick_datacenter: np.ndarray  # int64 (TICK_BUFFER, D, N_DC_COLUMNS)
+
+
+def _aligned(n: int, dtype: type, align: int = 64) -> np.ndarray:
+    """np.zeros(n, dtype) whose data starts on an `align`-byte boundary (a hot row never straddles lines)."""
+    size = np.dtype(dtype).itemsize
+    buf = np.zeros(n + align // size, dtype=dtype)
+    skip = (-buf.ctypes.data % align) // size
+    return buf[skip:skip + n]
+
+
+def new_vm_table(capacity: int, n_servers: int) -> VmTable:
+    """An empty table of `capacity` slots (zero pages: nothing is touched before a slot is used)."""
+    return VmTable(hot=_aligned(HOT_WIDTH * capacity, np.int32), times=np.zeros(2 * capacity),
+                   tags=np.zeros(2 * capacity, dtype=np.int32), free=np.zeros(capacity, dtype=np.int32),
+                   first_vm=np.full(n_servers, -1, dtype=np.int32))
+
+
+def vm_capacity(vms: VmTable) -> int:
+    return len(vms.free)
+
+
+def grow_vm_table(vms: VmTable, capacity: int) -> VmTable:
+    """The same table with `capacity` slots (the new ones are never-used slots)."""
+    bigger = new_vm_table(capacity, 0)
+    bigger.hot[: len(vms.hot)] = vms.hot
+    bigger.times[: len(vms.times)] = vms.times
+    bigger.tags[: len(vms.tags)] = vms.tags
+    bigger.free[: len(vms.free)] = vms.free
+    return bigger._replace(first_vm=vms.first_vm)
+
+
+def live_slots(vms: VmTable, counters: np.ndarray) -> np.ndarray:
+    """Slots holding a VM: used at least once and not on the free stack (sorted)."""
+    used = np.ones(int(counters[NEVER_USED]), dtype=bool)
+    used[vms.free[: int(counters[N_FREE])]] = False
+    return np.flatnonzero(used)
+
+
+def new_metrics(zone_dc_lo: np.ndarray, zone_dc_hi: np.ndarray, dc_server_start: np.ndarray) -> Metrics:
+    n_zones, n_datacenters = len(zone_dc_lo), len(dc_server_start) - 1
+    return Metrics(
+        zone_dc_lo=zone_dc_lo, zone_dc_hi=zone_dc_hi, dc_server_start=dc_server_start,
+        zone=np.zeros((n_zones, N_ZONE_COLUMNS), dtype=np.int64),
+        datacenter=np.zeros((n_datacenters, N_DC_COLUMNS), dtype=np.int64),
+        zone_integral=np.zeros((n_zones, 3), dtype=np.float64),
+        zone_last_s=np.zeros(n_zones, dtype=np.float64),
+        tick_time_s=np.zeros(TICK_BUFFER, dtype=np.float64),
+        tick_zone=np.zeros((TICK_BUFFER, n_zones, N_ZONE_COLUMNS), dtype=np.int64),
+        tick_datacenter=np.zeros((TICK_BUFFER, n_datacenters, N_DC_COLUMNS), dtype=np.int64),
+    )
+
+
+def datacenter_layout(zone_start: np.ndarray, server_datacenter: np.ndarray,
+                      n_datacenters: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(zone_dc_lo, zone_dc_hi, dc_server_start) of `Metrics`; None if datacenters are not contiguous
+    server ranges that each sit inside one zone."""
+    dc = np.asarray(server_datacenter, dtype=np.int64)
+    n = len(dc)
+    if n and (dc.min() < 0 or dc.max() >= n_datacenters or np.any(np.diff(dc) < 0)):
+        raise ValueError("datacenters must be numbered in server order")
+    dc_server_start = np.searchsorted(dc, np.arange(n_datacenters + 1), side="left").astype(np.int64)
+    n_zones = len(zone_start) - 1
+    lo = np.zeros(n_zones, dtype=np.int64)
+    hi = np.zeros(n_zones, dtype=np.int64)
+    for z in range(n_zones):
+        a, b = int(zone_start[z]), int(zone_start[z + 1])
+        if a == b:
+            continue
+        lo[z], hi[z] = dc[a], dc[b - 1] + 1
+        if (a > 0 and dc[a - 1] == dc[a]) or (b < n and dc[b] == dc[b - 1]):
+            raise ValueError(f"datacenter {dc[a] if a > 0 and dc[a - 1] == dc[a] else dc[b - 1]} spans two zones")
+    return lo, hi, dc_server_start
