@@ -78,6 +78,7 @@ def _print_summary(outcome: RunOutcome, db: Path) -> None:
                       _pct(z["refused"] / z["arrivals"]) if z["arrivals"] else "-",
                       f"{z['resident_vms_mean']:,.0f}", _pct(z["allocated_vcpu_fraction"]))
     console.print(table)
+    _print_failures(console, s, outcome.failure_vms)
     console.print(
         f"arrivals {s['arrivals']:,}  accepted {s['accepted']:,}  refused {s['refused']:,}"
         f" ({_pct(s['refused_fraction'])})  departures {s['departures']:,}  initial VMs {s['initial_vms']:,}\n"
@@ -86,3 +87,30 @@ def _print_summary(outcome: RunOutcome, db: Path) -> None:
         f"{s['events']:,} events in {s['wall_s']:.1f} s wall ({s['events_per_s'] or 0:,.0f} events/s);"
         f" stored as run {s['run_id']} in {db}"
     )
+
+
+def _print_failures(console: Console, s: dict, vms_by_level: dict[str, int]) -> None:
+    """Failures by level, what became of the interrupted VMs, and each service's availability (when any)."""
+    counts = s["failures"]
+    if any(counts.values()) or s["vms_interrupted"]:
+        table = Table(title="failures")
+        for col in ("level", "failures", "VMs interrupted"):
+            table.add_column(col, justify="left" if col == "level" else "right")
+        for level, n in counts.items():
+            table.add_row(level, f"{n:,}", f"{vms_by_level.get(level, 0):,}")
+        console.print(table)
+        p50, p99 = s["restart_minutes"]["p50"], s["restart_minutes"]["p99"]
+        console.print(
+            f"VMs interrupted {s['vms_interrupted']:,}: restarted {s['vms_restarted']:,}, lost {s['vms_lost']:,},"
+            f" still waiting {s['vms_waiting']:,}"
+            + (f"; minutes to restart p50 {p50:.1f}, p99 {p99:.1f}" if p50 is not None else ""))
+    if s["services"]:
+        table = Table(title="services")
+        for col in ("service", "replicas", "healthy when", "availability", "downtime min/yr", "incidents",
+                    "longest outage min"):
+            table.add_column(col, justify="left" if col == "service" else "right")
+        for v in s["services"]:
+            table.add_row(v["name"], str(v["replicas"]), f">= {v['at_least']}", f"{100.0 * v['availability']:.4f} %",
+                          f"{v['downtime_minutes_per_year']:,.1f}", str(v["incidents"]),
+                          f"{v['longest_outage_minutes']:,.1f}")
+        console.print(table)

@@ -3,7 +3,9 @@
 `simulate` is what `cloudtwin run` calls; it is also the Python API for a run.
 Random streams are spawned from the scenario seed in a fixed order (workload,
 engine, failures, services), so adding a stream never shifts the others and the
-same seed gives bit-identical results.
+same seed gives bit-identical results. Failures (`failures:`) and services
+(`services:`) run inside the engine through `cloudtwin.engine.failover`; the
+`services` stream is reserved (replica placement draws nothing at random).
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
 import cloudtwin
 from cloudtwin.engine.core import Engine
+from cloudtwin.engine.failover import Failover, failure_summary
 from cloudtwin.engine.metrics import Counters, Samples
+from cloudtwin.engine.waiting import RestartStats
+from cloudtwin.failures import LEVEL_NAMES
 from cloudtwin.results import ResultsStore, run_guard
 from cloudtwin.scenario import Scenario, scenario_hash, scenario_to_yaml
 from cloudtwin.world import World, build_world
@@ -41,6 +46,7 @@ class RunOutcome:
     summary: dict
     zones: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    failure_vms: dict[str, int] = field(default_factory=dict)  # VMs interrupted per failure level
 
 
 def seed_streams(scenario: Scenario) -> dict[str, np.random.SeedSequence]:
@@ -61,39 +67,84 @@ def chunk_seconds(rate_per_s: float, horizon_s: float) -> float:
     return min(hours * 3600.0, max(horizon_s, 3600.0))
 
 
-def simulate(scenario: Scenario, db_path: Path | str, progress: Progress | None = None,
-             status: Callable[[str], None] | None = None) -> RunOutcome:
-    """Run `scenario` for its horizon and append the run to the DuckDB file at `db_path`."""
-    say = status or (lambda _msg: None)
-    wall0 = time.perf_counter()
+@dataclass
+class RunParts:
+    """What one run is made of: the world, the workload, the engine and (with failures or services) the failover."""
+
+    scenario: Scenario
+    world: World
+    sampler: WorkloadSampler
+    engine: Engine
+    failover: Failover | None
+
+    @property
+    def horizon_s(self) -> float:
+        return self.scenario.horizon.days * 86400.0
+
+    def start(self, say: Callable[[str], None] = lambda _msg: None) -> None:
+        """The state at time 0: servers already down and service replicas first, then the population."""
+        if self.failover is not None:
+            self.failover.start()
+        if self.scenario.horizon.start == "steady":
+            initial = self.sampler.initial_population()
+            say(f"placing the steady-state population: {len(initial):,} VMs")
+            self.engine.place_initial(initial)
+
+    def advance_chunks(self, step_s: float | None = None) -> Iterator[tuple[float, Samples]]:
+        """Run to the horizon a chunk at a time, failures merged in; yields (chunk end, its metric ticks)."""
+        step = step_s or chunk_seconds(self.sampler.mean_rate_per_s(), self.horizon_s)
+        t = self.engine.now_s
+        while t < self.horizon_s:
+            t_end = min(t + step, self.horizon_s)
+            if self.failover is not None:
+                self.failover.schedule_until(t_end)
+            self.engine.advance(self.sampler.arrivals_between(t, t_end), t_end)
+            t = t_end
+            yield t, self.engine.take_samples()
+
+    def failure_summary(self) -> dict:
+        """The `run --json` failure and service keys (zeros and empty when the scenario has neither)."""
+        if self.failover is None:
+            return failure_summary(np.zeros(len(LEVEL_NAMES), dtype=np.int64), RestartStats(), 0, [])
+        return self.failover.summary(self.horizon_s)
+
+
+def prepare_run(scenario: Scenario) -> RunParts:
+    """Build the world, the workload sampler, the engine and the failover of `scenario` from its seed."""
     world = build_world(scenario)
     streams = seed_streams(scenario)
     sampler = WorkloadSampler(scenario, streams["workload"])
-    horizon_s = scenario.horizon.days * 86400.0
     sample_every_s = scenario.horizon.sample_every_minutes * 60.0
     hint = int(sampler.expected_resident_vms() * 1.05) + 1024
     engine = Engine.from_world(world, scenario.placement.policy, streams["engine"], sample_every_s, hint)
+    failover = Failover(engine, world, scenario, streams["failures"]) \
+        if scenario.failures is not None or scenario.services else None
+    return RunParts(scenario, world, sampler, engine, failover)
+
+
+def simulate(scenario: Scenario, db_path: Path | str, progress: Progress | None = None,
+             status: Callable[[str], None] | None = None) -> RunOutcome:
+    """Run `scenario` for its horizon and append the run to the DuckDB file at `db_path`."""
+    wall0 = time.perf_counter()
+    run = prepare_run(scenario)
+    world, engine, failover = run.world, run.engine, run.failover
     with ResultsStore(db_path) as store:
         run_id = store.start_run(scenario.name, scenario_to_yaml(scenario), scenario_hash(scenario), scenario.seed,
                                  cloudtwin.__version__)
         with run_guard(store, run_id):
-            if scenario.horizon.start == "steady":
-                initial = sampler.initial_population()
-                say(f"placing the steady-state population: {len(initial):,} VMs")
-                engine.place_initial(initial)
-            step = chunk_seconds(sampler.mean_rate_per_s(), horizon_s)
-            t = 0.0
-            while t < horizon_s:
-                t_end = min(t + step, horizon_s)
-                engine.advance(sampler.arrivals_between(t, t_end), t_end)
-                _store_samples(store, run_id, world, engine.take_samples())
-                t = t_end
+            run.start(status or (lambda _msg: None))
+            for t, samples in run.advance_chunks():
+                _store_samples(store, run_id, world, samples)
+                if failover is not None:
+                    failover.flush(store, run_id, samples.time_s)
                 if progress is not None:
                     progress(t, engine.counters().events)
             counters = engine.counters()
             wall_s = time.perf_counter() - wall0
-            outcome = _outcome(run_id, scenario, world, counters, store, wall_s)
+            outcome = _outcome(run_id, scenario, world, counters, store, wall_s, run.failure_summary())
             store.finish_run(run_id, wall_s, counters.events, outcome.summary)
+    if failover is not None:
+        outcome.failure_vms = failover.vms_by_level()
     outcome.notes = [f"ignored (validated, not simulated yet): {', '.join(ignored_sections(scenario))}"] \
         if ignored_sections(scenario) else []
     return outcome
@@ -140,7 +191,7 @@ def _zone_totals(store: ResultsStore, run_id: int, world: World) -> tuple[np.nda
 
 
 def _outcome(run_id: int, scenario: Scenario, world: World, c: Counters, store: ResultsStore,
-             wall_s: float) -> RunOutcome:
+             wall_s: float, failures: dict) -> RunOutcome:
     """The run's JSON summary (the `run --json` contract) and a row per zone for the table."""
     vcpu_fraction = c.zone_allocated_vcpu_fraction
     resident_mean = c.zone_resident_vms_mean
@@ -168,6 +219,7 @@ def _outcome(run_id: int, scenario: Scenario, world: World, c: Counters, store: 
         "sim_days": c.elapsed_s / 86400.0,
         "wall_s": wall_s,
         "events_per_s": c.events / wall_s if wall_s > 0 else None,
+        **failures,
     }
     zones = [{
         "region": world.region_names[world.zone_region[z]], "zone": world.zone_names[z],

@@ -261,7 +261,15 @@ class Injection(Frozen):
 class Restart(Frozen):
     """How interrupted VMs come back: after a delay, in the same zone, if room appears in time."""
 
+    # Azure's auto-recovery relocates the VMs of a failed host to a healthy one, a process that
+    # "typically completes within 15 minutes" (Microsoft Learn, "Understand a system reboot for Azure
+    # VM", section Auto-recovery). 5 minutes is an estimate inside that bound (detection plus a boot),
+    # not a published mean.
     delay_minutes: NonNegFloat = 5.0
+    # estimate: how long the platform keeps looking for room before a VM is given up. No provider
+    # publishes one; EC2 lists "temporary, insufficient capacity of replacement hardware" as a reason
+    # automatic recovery fails (EC2 User Guide, "Recover your instance"). An hour is taken as the point
+    # where a tenant relaunches by hand rather than waits.
     timeout_hours: NonNegFloat = 1.0
 
 
