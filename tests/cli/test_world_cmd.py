@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cloudtwin.cli.main import main as cli_main
+from cli_runner import run_cli
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 SCENARIOS = SHARED / "scenarios"
@@ -22,19 +22,8 @@ def _scenario_file(name: str) -> Path:
     return path
 
 
-def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Run the command line in-process; return (exit code, stdout, stderr)."""
-    try:
-        cli_main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def _world_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
-    code, out, err = _cli(capsys, "world", *argv, "--json")
+    code, out, err = run_cli(capsys, "world", *argv, "--json")
     assert code == 0, err
     return json.loads(out)  # the whole of stdout is one JSON document
 
@@ -94,7 +83,7 @@ def test_aws_2014_preset_has_11_regions_and_28_zones(capsys: pytest.CaptureFixtu
 
 def test_table_names_every_zone_and_the_totals(capsys: pytest.CaptureFixture[str]) -> None:
     """Without --json: a totals line with the server count and one row per region and per zone."""
-    code, out, err = _cli(capsys, "world", str(_scenario_file("zone-failover.yaml")))
+    code, out, err = run_cli(capsys, "world", str(_scenario_file("zone-failover.yaml")))
     assert code == 0, err
     assert "1 region, 3 zones, 6 datacenters" in out
     for name in ("east", "east-a", "east-b", "east-c"):
@@ -103,5 +92,5 @@ def test_table_names_every_zone_and_the_totals(capsys: pytest.CaptureFixture[str
 
 def test_missing_scenario_file_is_bad_input(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """A scenario file that does not exist is bad input: exit code 2, a red line on stderr, nothing on stdout."""
-    code, out, err = _cli(capsys, "world", str(tmp_path / "nope.yaml"), "--json")
+    code, out, err = run_cli(capsys, "world", str(tmp_path / "nope.yaml"), "--json")
     assert code == 2 and out == "" and "error" in err

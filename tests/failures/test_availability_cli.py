@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cloudtwin.analysis.availability import component_availability, service_availability_over_zones
-from cloudtwin.cli.main import main as cli_main
+from cli_runner import run_cli
 
 SCENARIOS = Path(__file__).resolve().parents[2] / ".." / "shared" / "scenarios"
 
@@ -20,20 +20,10 @@ def _zone_failover() -> Path:
     return path
 
 
-def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        cli_main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_json_is_within_ci_of_the_zone_closed_form(capsys) -> None:
     """zone-failover's `web` (4 of 6, 2 per zone) under zone failures only: `--json` carries the required keys,
     and the CI holds the closed form P(at least 2 of 3 zones up), A_zone = 240 / 264."""
-    code, out, err = _cli(
+    code, out, err = run_cli(
         capsys,
         "availability",
         str(_zone_failover()),
@@ -55,7 +45,7 @@ def test_json_is_within_ci_of_the_zone_closed_form(capsys) -> None:
 
 def test_table_names_each_service(capsys) -> None:
     """Without `--json` a table per service: its name, availability and downtime rows."""
-    code, out, err = _cli(capsys, "availability", str(_zone_failover()), "--years", "10", "--replications", "4")
+    code, out, err = run_cli(capsys, "availability", str(_zone_failover()), "--years", "10", "--replications", "4")
     assert code == 0, err
     assert "web (4 of 6 replicas)" in out and "availability" in out and "downtime min/yr" in out
 
@@ -71,6 +61,6 @@ def test_table_names_each_service(capsys) -> None:
 )
 def test_nothing_to_simulate_exits_2(capsys, extra: list[str], message: str) -> None:
     """No services, no failures, one replication or zero years: a red error line and exit code 2."""
-    code, out, err = _cli(capsys, "availability", str(_zone_failover()), *extra)
+    code, out, err = run_cli(capsys, "availability", str(_zone_failover()), *extra)
     assert code == 2
     assert message in err and "Traceback" not in err

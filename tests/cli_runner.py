@@ -9,7 +9,7 @@ import pytest
 
 from cloudtwin.cli.main import main as cli_main
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 def shared_scenario(name: str) -> Path:
