@@ -22,10 +22,13 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
+from cloudtwin.engine import calendar as cq
 from cloudtwin.engine import heap as hp
+from cloudtwin.engine import queue_growth as qg
 from cloudtwin.engine import loop, state
+from cloudtwin.engine.inputs import check_arrivals, initial_departure_rate
 from cloudtwin.engine.metrics import Counters, Samples
-from cloudtwin.errors import CloudtwinError, EngineError
+from cloudtwin.errors import EngineError
 from cloudtwin.placement.index import build_capacity, capacity_state, set_up
 from cloudtwin.workload.arrivals import Arrivals
 
@@ -33,33 +36,8 @@ if TYPE_CHECKING:
     from cloudtwin.world import World
 
 Handler = Callable[["Engine", float, int], None]
-
-
-def check_arrivals(arrivals: Arrivals, n_zones: int, error: type[CloudtwinError], not_before_s: float,
-                   before_s: float = np.inf, timed: bool = True) -> None:
-    """Raise `error` listing every way `arrivals` breaks the engine's input contract (`timed`: check time_s)."""
-    if not isinstance(arrivals, Arrivals):
-        raise error(f"arrivals must be a cloudtwin.workload.arrivals.Arrivals (got {type(arrivals).__name__})")
-    if len(arrivals) == 0:
-        return
-    a = arrivals
-    problems = []
-    if not timed:
-        pass
-    elif not np.all(np.isfinite(a.time_s)) or np.any(np.diff(a.time_s) < 0):
-        problems.append("arrivals.time_s must be finite and sorted ascending")
-    elif a.time_s[0] < not_before_s or a.time_s[-1] >= before_s:
-        problems.append(f"arrivals.time_s must lie in [{not_before_s}, {before_s}) "
-                        f"(got {a.time_s[0]} .. {a.time_s[-1]})")
-    checks = (("zone", (a.zone < 0) | (a.zone >= n_zones), f"in [0, {n_zones})"),
-              ("vcpus", a.vcpus < 1, ">= 1"), ("memory_mib", a.memory_mib < 0, ">= 0"),
-              ("lifetime_s", ~(np.isfinite(a.lifetime_s) & (a.lifetime_s >= 0)), "finite and >= 0"))
-    for name, bad, rule in checks:
-        if bad.any():
-            k = int(np.argmax(bad))
-            problems.append(f"arrivals.{name}[{k}]: must be {rule} (got {getattr(a, name)[k]})")
-    if problems:
-        raise error(problems=problems)
+TUNE_MIN_ARRIVALS = 256  # arrivals a chunk needs before its rate retunes the queue (estimate: ~6 % noise)
+TUNE_FACTOR = 4.0  # re-bucket a non-empty queue only when the ideal width is this far off
 
 
 class Engine:
@@ -85,17 +63,20 @@ class Engine:
             raise EngineError(f"server_datacenter: {exc}") from None
         if not sample_every_s > 0:  # inf: no metric ticks
             raise EngineError(f"sample_every_s must be a positive number or inf (got {sample_every_s})")
-        if not (np.isfinite(start_s) and start_s >= 0):  # the heap orders times by their bits: >= 0 only
+        if not (np.isfinite(start_s) and start_s >= 0):  # the queue orders times by their bits: >= 0 only
             raise EngineError(f"start_s must be a finite time >= 0 (got {start_s})")
         self.policy = policy
         self.n_zones = len(self._cap.zone_start) - 1
+        if self.n_zones >= state.MAX_ZONES:
+            raise EngineError(f"at most {state.MAX_ZONES - 1} zones (got {self.n_zones})")
         self.n_datacenters = n_dc
         per_zone = np.zeros(self.n_zones + 1, dtype=np.int64)
         np.add.at(per_zone, zone_of, np.asarray(server_vcpus, dtype=np.int64))
         self.zone_capacity_vcpus = per_zone[:-1]
         capacity = max(int(vm_capacity_hint), 16)
         self._vms = state.new_vm_table(capacity, n)
-        self._heap = hp.new_heap(capacity)
+        self._queue = cq.new_queue(capacity, start_s=start_s)
+        self._tuned = False  # bucket width still the default (no event rate seen yet)
         self._met = state.new_metrics(*layout)
         self._met.zone_last_s[:] = start_s
         self._cnt = np.zeros(state.N_COUNTERS, dtype=np.int64)
@@ -127,14 +108,19 @@ class Engine:
         Their `time_s` is ignored; they are counted as initial_placed/refused, not as arrivals.
         """
         check_arrivals(arrivals, self.n_zones, EngineError, -np.inf, timed=False)
+        self._tune(initial_departure_rate(arrivals.lifetime_s))
+        blocks, far = qg.batch_room(self._queue, self.now_s, arrivals.lifetime_s)
+        self._queue = qg.grow(self._queue, blocks=blocks, far=far + far // 4)  # once, not by doublings
         self._drive(arrivals, self.now_s, loop.INITIAL)
 
     def advance(self, arrivals: Arrivals, t_end_s: float) -> None:
         """Run to `t_end_s`: every arrival of the chunk (all with now <= time < t_end_s) and every
-        heap event with time <= t_end_s, in time order, taking the metric ticks due."""
+        queued event with time <= t_end_s, in time order, taking the metric ticks due."""
         if not (np.isfinite(t_end_s) and t_end_s >= self.now_s):
             raise EngineError(f"t_end_s must be finite and not precede the engine's time {self.now_s} (got {t_end_s})")
         check_arrivals(arrivals, self.n_zones, EngineError, self.now_s, t_end_s)
+        if len(arrivals) >= TUNE_MIN_ARRIVALS and t_end_s > self.now_s:
+            self._tune(len(arrivals) / (t_end_s - self.now_s))
         self._drive(arrivals, t_end_s, loop.ADVANCE)
 
     def run_explicit(self, arrivals: Arrivals, check: bool = True) -> None:
@@ -144,6 +130,9 @@ class Engine:
         """
         if check:
             check_arrivals(arrivals, self.n_zones, EngineError, self.now_s)
+        span_s = float(arrivals.time_s[-1]) - self.now_s if len(arrivals) else 0.0
+        if len(arrivals) >= TUNE_MIN_ARRIVALS and span_s > 0:
+            self._tune(len(arrivals) / span_s)
         self._drive(arrivals, np.inf, loop.EXPLICIT)
 
     def _drive(self, a: Arrivals, t_end: float, mode: int) -> None:
@@ -153,7 +142,7 @@ class Engine:
         try:
             i = 0
             while True:
-                status, i = loop.run(self._cap, self._vms, self._heap, self._met, self._cnt, self._clk, a.time_s,
+                status, i = loop.run(self._cap, self._vms, self._queue, self._met, self._cnt, self._clk, a.time_s,
                                      a.vcpus, a.memory_mib, a.instance_type, a.zone, a.lifetime_s, a.workload,
                                      i, t_end, mode)
                 if status == loop.DONE:
@@ -161,8 +150,9 @@ class Engine:
                 if status == loop.NEED_VM_ROOM:
                     size = state.vm_capacity(self._vms)
                     self._grow_vms(size + 1, size + len(a) - i)
-                elif status == loop.NEED_HEAP_ROOM:
-                    self._grow_heap(0)
+                elif status == loop.NEED_QUEUE_ROOM:
+                    q = self._queue
+                    self._queue = qg.grow(q, blocks=1, late=1, far=1, run=qg.next_bucket_size(q))
                 elif status == loop.NEED_TICK_ROOM:
                     self._collect_ticks()
                 elif status == loop.NEED_RENUMBER:
@@ -175,29 +165,37 @@ class Engine:
 
     def _renumber(self) -> None:
         seqs = self._vms.hot[state.V_SEQ::state.HOT_WIDTH]
-        self._cnt[state.NEXT_SEQ] = hp.renumber(self._heap, int(self._cnt[state.HEAP_N]), seqs)
+        width = float(self._queue.qf[cq.WIDTH_S])
+        self._queue, self._cnt[state.NEXT_SEQ] = qg.rebuild(self._queue, width, self.now_s, seqs)
+
+    def _tune(self, rate_per_s: float) -> None:
+        """Fit the queue's bucket width to `rate_per_s` events a second: set it on an empty queue, re-bucket
+        a full one only when the width is off by more than TUNE_FACTOR (a rebuild touches every entry)."""
+        if not (np.isfinite(rate_per_s) and rate_per_s > 0):
+            return
+        want = cq.width_for_rate(rate_per_s)
+        have = float(self._queue.qf[cq.WIDTH_S])
+        if cq.pending(self._queue) == 0:
+            cq.set_width(self._queue, want, self.now_s)
+        elif not self._tuned or not 1.0 / TUNE_FACTOR <= want / have <= TUNE_FACTOR:
+            self._queue = qg.rebuild(self._queue, want, self.now_s)[0]
+        self._tuned = True
 
     def _grow_vms(self, minimum: int, upper: int | None = None) -> None:
         """At least `minimum` slots: double, but not past `upper` (what could still be needed)."""
         size = state.vm_capacity(self._vms)
         new = max(minimum, min(2 * size, upper if upper is not None else 2 * size))
         if new > hp.SLOT_LIMIT:
-            raise EngineError(f"more than {hp.SLOT_LIMIT} VMs at once: beyond what the event heap can address")
+            raise EngineError(f"more than {hp.SLOT_LIMIT} VMs at once: beyond what the event queue can address")
         self._vms = state.grow_vm_table(self._vms, new)
 
-    def _grow_heap(self, wanted: int) -> None:
-        size = hp.heap_capacity(self._heap)
-        bigger = hp.new_heap(max(size * 2, wanted))
-        bigger[: len(self._heap)] = self._heap
-        self._heap = bigger
-
     def _ensure_room(self, vms: int) -> None:
-        """At least `vms` free slots and heap entries, for Python-side starts."""
+        """At least `vms` free slots and queue room, for Python-side starts."""
         free = self._cnt[state.N_FREE] + state.vm_capacity(self._vms) - self._cnt[state.NEVER_USED]
         if free < vms:
             self._grow_vms(state.vm_capacity(self._vms) + vms - int(free))
-        if hp.heap_capacity(self._heap) - self._cnt[state.HEAP_N] < vms:
-            self._grow_heap(hp.heap_capacity(self._heap) + vms)
+        if not cq.has_room(self._queue, vms):
+            self._queue = qg.grow(self._queue, blocks=vms, late=vms, far=vms)
         if self._cnt[state.NEXT_SEQ] + vms >= hp.SEQ_LIMIT:
             self._renumber()
 
@@ -219,8 +217,7 @@ class Engine:
         self._ensure_room(1)
         seq = int(self._cnt[state.NEXT_SEQ])
         self._cnt[state.NEXT_SEQ] += 1
-        self._cnt[state.HEAP_N] = hp.push(self._heap, int(self._cnt[state.HEAP_N]), float(time_s), seq,
-                                          (int(payload) << hp.KIND_BITS) | kind)
+        cq.push(self._queue, float(time_s), seq, (int(payload) << hp.KIND_BITS) | kind)
 
     def _dispatch(self) -> None:
         payload = int(self._cnt[state.EVENT_PAYLOAD])
@@ -262,12 +259,12 @@ class Engine:
 
     def _columns(self, slots: np.ndarray) -> dict[str, np.ndarray]:
         hot = self._vms.hot.reshape(-1, state.HOT_WIDTH)[slots]
-        times = self._vms.times.reshape(-1, 2)[slots]
-        tags = self._vms.tags.reshape(-1, 2)[slots]
+        times = self._vms.times.reshape(-1, state.TIME_WIDTH)[slots]
+        size = hot[:, state.V_SIZE]
         return {"slot": slots, "server": hot[:, state.V_SERVER].astype(np.int64),
-                "vcpus": hot[:, state.V_VCPUS].copy(), "memory_mib": hot[:, state.V_MEMORY_MIB].astype(np.int64),
-                "instance_type": tags[:, state.G_INSTANCE_TYPE].copy(), "zone": hot[:, state.V_ZONE].copy(),
-                "workload": tags[:, state.G_WORKLOAD].copy(), "start_s": times[:, state.T_START_S].copy(),
+                "vcpus": size & state.SIZE_MASK, "memory_mib": hot[:, state.V_MEMORY_MIB].astype(np.int64),
+                "instance_type": hot[:, state.V_INSTANCE_TYPE].copy(), "zone": size >> state.SIZE_BITS,
+                "workload": hot[:, state.V_WORKLOAD].copy(), "start_s": times[:, state.T_START_S].copy(),
                 "end_s": times[:, state.T_END_S].copy()}
 
     def place_now(self, vms: Arrivals) -> np.ndarray:
@@ -278,7 +275,7 @@ class Engine:
         check_arrivals(vms, self.n_zones, EngineError, -np.inf, timed=False)
         self._ensure_room(len(vms))
         servers = np.empty(len(vms), dtype=np.int64)
-        loop.place_batch(self._cap, self._vms, self._heap, self._met, self._cnt, self.now_s, vms.vcpus,
+        loop.place_batch(self._cap, self._vms, self._queue, self._met, self._cnt, self.now_s, vms.vcpus,
                          vms.memory_mib, vms.instance_type, vms.zone, vms.lifetime_s, vms.workload, servers)
         return servers
 

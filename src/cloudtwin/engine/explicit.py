@@ -11,7 +11,8 @@ import time
 
 import numpy as np
 
-from cloudtwin.engine.core import Engine, check_arrivals
+from cloudtwin.engine.core import Engine
+from cloudtwin.engine.inputs import check_arrivals
 from cloudtwin.errors import PlacementError
 from cloudtwin.workload.arrivals import Arrivals
 

@@ -1,13 +1,16 @@
-"""The event queue: a binary min-heap of 16-byte entries in one int64 array, keyed by (time, sequence).
+"""Event entries keyed by (time, sequence), and the binary min-heap and sort the event queue uses on them.
 
-Entry i (1-based; entry 0 unused) is `h[2i] = time bits`, `h[2i+1] = seq << 32 | payload`.
+An entry is 16 bytes, two int64 words: time bits, then `seq << 32 | payload`.
+In a heap, entry i (1-based; entry 0 unused) is `h[2i]`, `h[2i + 1]`.
 A time is stored as the bit pattern of a non-negative float64 (+0.0 normalised),
 which orders like the value; `seq` grows with each scheduled event and stays
 below 2**31, so comparing the two words as signed integers orders by (time, seq):
 equal times pop in scheduling order. The 32-bit payload packs
 `slot << KIND_BITS | kind` (kind 0 = VM departure; other kinds are events the
-engine hands back to Python, e.g. failures). When `seq` would reach 2**31,
-`renumber` rewrites every pending entry's seq to its rank (order unchanged).
+engine hands back to Python, e.g. failures). When `seq` would reach 2**31, the
+queue renumbers every pending entry's seq to its rank (`queue_growth.rebuild`).
+The calendar queue (`calendar.py`) keeps its current bucket sorted
+(`sort_entries`) and its late and far entries in two such heaps.
 
 Pop is Floyd's bottom-up variant (walk the hole to a leaf along the smaller
 children, branch-free, prefetching three levels ahead; then sift the last entry
@@ -21,6 +24,8 @@ import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
+
+from cloudtwin.placement.prefetch import prefetch
 
 KIND_BITS = 4
 KIND_MASK = (1 << KIND_BITS) - 1
@@ -53,22 +58,6 @@ def bits_time(typingctx, x):  # type: ignore[no-untyped-def]
         return builder.bitcast(args[0], ir.DoubleType())
 
     return types.float64(types.int64), codegen
-
-
-@intrinsic
-def prefetch(typingctx, arr, idx):  # type: ignore[no-untyped-def]
-    """Hint the cache to load arr[idx] (never faults, even past the end)."""
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
-        ary = context.make_array(signature.args[0])(context, builder, value=args[0])
-        i8p = ir.IntType(8).as_pointer()
-        ptr = builder.bitcast(builder.gep(ary.data, [args[1]]), i8p)
-        i32 = ir.IntType(32)
-        fn = builder.module.declare_intrinsic("llvm.prefetch", (), ir.FunctionType(ir.VoidType(),
-                                                                                   [i8p, i32, i32, i32]))
-        builder.call(fn, [ptr, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
-        return context.get_dummy_value()
-
-    return types.void(arr, types.uint64), codegen
 
 
 def new_heap(capacity: int) -> np.ndarray:
@@ -160,27 +149,66 @@ def top_payload(h: np.ndarray) -> int:
     return h[3] & _LOW32
 
 
-@njit(cache=True)
-def renumber(h: np.ndarray, n: int, vm_event_seq: np.ndarray) -> int:
-    """Give the n pending entries seqs 0..n-1 in their (time, seq) order; returns the next free seq.
+@njit(cache=True, inline="always")
+def less(a0: int, a1: int, b0: int, b1: int) -> bool:
+    """(a0, a1) < (b0, b1): entry a pops before entry b (time bits, then seq)."""
+    return (a0 < b0) | ((a0 == b0) & (a1 < b1))
 
-    A departure whose VM still points at it (live) moves the VM's `event_seq`
-    along; a stale one stays stale. The sorted array is itself a valid heap.
-    """
-    k0 = h[2:2 * n + 2:2].copy()
-    k1 = h[3:2 * n + 3:2].copy()
-    order = np.argsort(k1, kind="mergesort")
-    order = order[np.argsort(k0[order], kind="mergesort")]
-    live = np.zeros(n, dtype=np.bool_)
-    for j in range(n):
-        payload = k1[j] & _LOW32
-        if payload & KIND_MASK == DEPARTURE:
-            live[j] = vm_event_seq[payload >> KIND_BITS] == k1[j] >> 32
-    for rank in range(n):
-        j = order[rank]
-        payload = k1[j] & _LOW32
-        h[2 * rank + 2] = k0[j]
-        h[2 * rank + 3] = (rank << 32) | payload
-        if live[j]:
-            vm_event_seq[payload >> KIND_BITS] = rank
-    return n
+
+@njit(cache=True)
+def sort_entries(a: np.ndarray, n: int) -> None:
+    """Sort the first n (time bits, key) pairs of `a` by (time bits, key): quicksort, insertion sort below 24."""
+    stack = np.empty(128, dtype=np.int64)
+    stack[0] = 0
+    stack[1] = n
+    sp = 2
+    while sp > 0:
+        hi = stack[sp - 1]
+        lo = stack[sp - 2]
+        sp -= 2
+        while hi - lo > 24:
+            a_, b_, c_ = lo, (lo + hi) >> 1, hi - 1  # median of three
+            if less(a[2 * b_], a[2 * b_ + 1], a[2 * a_], a[2 * a_ + 1]):
+                a_, b_ = b_, a_
+            if less(a[2 * c_], a[2 * c_ + 1], a[2 * b_], a[2 * b_ + 1]):
+                b_ = c_
+                if less(a[2 * b_], a[2 * b_ + 1], a[2 * a_], a[2 * a_ + 1]):
+                    b_ = a_
+            p0 = a[2 * b_]
+            p1 = a[2 * b_ + 1]
+            i = lo
+            j = hi - 1
+            while i <= j:
+                while less(a[2 * i], a[2 * i + 1], p0, p1):
+                    i += 1
+                while less(p0, p1, a[2 * j], a[2 * j + 1]):
+                    j -= 1
+                if i <= j:
+                    t0 = a[2 * i]
+                    t1 = a[2 * i + 1]
+                    a[2 * i] = a[2 * j]
+                    a[2 * i + 1] = a[2 * j + 1]
+                    a[2 * j] = t0
+                    a[2 * j + 1] = t1
+                    i += 1
+                    j -= 1
+            if j - lo < hi - i:  # recurse into the larger side later: the stack stays O(log n)
+                stack[sp] = i
+                stack[sp + 1] = hi
+                sp += 2
+                hi = j + 1
+            else:
+                stack[sp] = lo
+                stack[sp + 1] = j + 1
+                sp += 2
+                lo = i
+        for i in range(lo + 1, hi):
+            x0 = a[2 * i]
+            x1 = a[2 * i + 1]
+            j = i - 1
+            while j >= lo and less(x0, x1, a[2 * j], a[2 * j + 1]):
+                a[2 * j + 2] = a[2 * j]
+                a[2 * j + 3] = a[2 * j + 1]
+                j -= 1
+            a[2 * j + 2] = x0
+            a[2 * j + 3] = x1

@@ -1,10 +1,14 @@
-"""The compiled event loop: arrivals merged with the event heap, a chunk of simulated time per call.
+"""The compiled event loop: arrivals merged with the event queue, a chunk of simulated time per call.
 
-Order of events at one instant: heap events (departures, in (time, seq) order),
+The entry points (`run`, `place_batch`, `evict_servers`, `vms_on_servers`) release
+the GIL (`nogil=True`): another Python thread, e.g. one sampling the next chunk's
+arrivals, runs while the loop does.
+
+Order of events at one instant: queued events (departures, in (time, seq) order),
 then the metric tick, then arrivals (in stream order). This is the VMP-FF-85
 peers' order: a departure already scheduled at time t precedes an arrival at t.
 The loop stops early, with everything needed to resume at arrival `i`, when it
-needs a bigger VM table, heap or sample buffer, or pops an event of another
+needs a bigger VM table, event queue or sample buffer, or pops an event of another
 kind than a departure (handed to Python).
 """
 
@@ -13,20 +17,29 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from cloudtwin.engine import calendar as cq
 from cloudtwin.engine import heap as hp
 from cloudtwin.engine.borrow import borrowed
 from cloudtwin.engine.state import (
     ACCEPTED, ARRIVALS, D_MEMORY_MIB, D_PLACEMENTS, D_VCPUS, D_VMS, DEPARTURES, EVENT_PAYLOAD, EVENT_SEQ,
-    EVENT_TIME_S, EVICTED, G_INSTANCE_TYPE, G_WORKLOAD, HEAP_N, HOT_WIDTH, I_MEMORY_MIB, I_VCPUS, I_VMS,
-    INITIAL_PLACED, INITIAL_REFUSED, N_FREE, NEVER_USED, NEXT_SEQ, NEXT_TICK_S, NOW_S, ORIGIN_S, REFUSED,
-    SAMPLE_EVERY_S, STALE, T_END_S, T_START_S, TICK_INDEX, TICKS_BUFFERED, V_GENERATION, V_MEMORY_MIB, V_NEXT,
-    V_PREV, V_SEQ, V_SERVER, V_VCPUS, V_ZONE, Z_ARRIVALS, Z_DEPARTURES, Z_MEMORY_MIB, Z_REFUSALS, Z_VCPUS, Z_VMS,
+    EVENT_TIME_S, EVICTED, HOT_WIDTH, I_MEMORY_MIB, I_VCPUS, I_VMS, INITIAL_PLACED, INITIAL_REFUSED, N_FREE,
+    NEVER_USED, NEXT_SEQ, NEXT_TICK_S, NOW_S, ORIGIN_S, REFUSED, SAMPLE_EVERY_S, SIZE_BITS, SIZE_MASK, STALE,
+    T_END_S, T_START_S, TICK_INDEX, TICKS_BUFFERED, TIME_WIDTH, V_INSTANCE_TYPE, V_MEMORY_MIB, V_NEXT, V_PREV,
+    V_SEQ, V_SERVER, V_SIZE, V_WORKLOAD, Z_ARRIVALS, Z_DEPARTURES, Z_MEMORY_MIB, Z_REFUSALS, Z_VCPUS, Z_VMS,
     Metrics, VmTable,
 )
-from cloudtwin.placement.index import Capacity, allocate, choose, release
+from cloudtwin.placement.index import (
+    Capacity, allocate, choose, likely_choice, prefetch_release, prefetch_server, release,
+)
 
+# Prefetch distances (estimates, tuned by measurement on aws-2014): a departure's VM row is fetched AHEAD_ROW
+# queue entries ahead, then (row in cache) its server's index path and list neighbours AHEAD_PATH ahead, then
+# (leaf in cache) the best-fit bitmap words AHEAD_BITS ahead; an arrival's queue slot AHEAD_PUSH arrivals ahead.
+AHEAD_ROW, AHEAD_PATH, AHEAD_BITS = 12, 6, 3
+AHEAD_PUSH = 4
+AHEAD_CHOICE = 4  # best fit's first bitmap word for the arrival this far ahead, its server's data at half of it
 # run() statuses
-DONE, NEED_VM_ROOM, NEED_HEAP_ROOM, NEED_TICK_ROOM, NEED_RENUMBER, EVENT = range(6)
+DONE, NEED_VM_ROOM, NEED_QUEUE_ROOM, NEED_TICK_ROOM, NEED_RENUMBER, EVENT = range(6)
 # run() modes
 EXPLICIT, ADVANCE, INITIAL = range(3)
 
@@ -71,11 +84,11 @@ def _account(met: Metrics, s: int, z: int, c: int, m: int, sign: int, t: float) 
 
 
 @njit(cache=True, inline="always")
-def start_vm(cap: Capacity, vms: VmTable, h: np.ndarray, met: Metrics, cnt: np.ndarray, t: float, s: int,
+def start_vm(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt: np.ndarray, t: float, s: int,
              c: int, m: int, itype: int, z: int, wl: int, life: float) -> int:
     """Put a VM on server s (zone z) at time t, schedule its departure at t + life; returns s's datacenter.
 
-    The caller ensures a free slot, heap room and a seq below the limit.
+    The caller ensures a free slot, queue room and a seq below the limit.
     """
     k = cnt[N_FREE]
     if k > 0:  # recycle the most recently freed slot (still in cache)
@@ -90,9 +103,8 @@ def start_vm(cap: Capacity, vms: VmTable, h: np.ndarray, met: Metrics, cnt: np.n
     seq = cnt[NEXT_SEQ]
     cnt[NEXT_SEQ] = seq + 1
     hot[r + V_SERVER] = s
-    hot[r + V_VCPUS] = c
+    hot[r + V_SIZE] = c | (z << SIZE_BITS)
     hot[r + V_MEMORY_MIB] = m
-    hot[r + V_ZONE] = z
     hot[r + V_NEXT] = head
     hot[r + V_PREV] = -1
     hot[r + V_SEQ] = seq
@@ -100,24 +112,25 @@ def start_vm(cap: Capacity, vms: VmTable, h: np.ndarray, met: Metrics, cnt: np.n
         hot[HOT_WIDTH * head + V_PREV] = slot
     vms.first_vm[s] = slot
     end = t + life
-    vms.times[2 * slot + T_START_S] = t
-    vms.times[2 * slot + T_END_S] = end
-    vms.tags[2 * slot + G_INSTANCE_TYPE] = itype
-    vms.tags[2 * slot + G_WORKLOAD] = wl
+    vms.times[TIME_WIDTH * slot + T_START_S] = t
+    vms.times[TIME_WIDTH * slot + T_END_S] = end
+    hot[r + V_INSTANCE_TYPE] = itype
+    hot[r + V_WORKLOAD] = wl
     allocate(cap, z, s, c, m)
-    cnt[HEAP_N] = hp.push(h, cnt[HEAP_N], end, seq, (slot << hp.KIND_BITS) | hp.DEPARTURE)
+    cq.push(q, end, seq, (slot << hp.KIND_BITS) | hp.DEPARTURE)
     return _account(met, s, z, c, m, 1, t)
 
 
 @njit(cache=True, inline="always")
 def stop_vm(cap: Capacity, vms: VmTable, met: Metrics, cnt: np.ndarray, slot: int, t: float) -> None:
-    """Remove the VM in `slot` at time t: free its capacity, unlink it, recycle the slot (its heap entry goes stale)."""
+    """Remove the VM in `slot` at time t: free its capacity, unlink it, recycle the slot (its queue entry goes
+    stale)."""
     hot = vms.hot
     r = HOT_WIDTH * slot
     s = np.int64(hot[r + V_SERVER])
-    c = np.int64(hot[r + V_VCPUS])
+    c = np.int64(hot[r + V_SIZE] & SIZE_MASK)
     m = np.int64(hot[r + V_MEMORY_MIB])
-    z = np.int64(hot[r + V_ZONE])
+    z = np.int64(hot[r + V_SIZE] >> SIZE_BITS)
     nxt = hot[r + V_NEXT]
     prv = hot[r + V_PREV]
     if prv >= 0:
@@ -128,7 +141,6 @@ def stop_vm(cap: Capacity, vms: VmTable, met: Metrics, cnt: np.ndarray, slot: in
         hot[HOT_WIDTH * nxt + V_PREV] = prv
     hot[r + V_SEQ] = -1
     hot[r + V_SERVER] = -1
-    hot[r + V_GENERATION] += 1
     release(cap, z, s, c, m)
     vms.free[cnt[N_FREE]] = slot
     cnt[N_FREE] += 1
@@ -153,14 +165,70 @@ def _tick(met: Metrics, cnt: np.ndarray, clk: np.ndarray) -> bool:
 
 
 @njit(cache=True, inline="always")
-def _pop_event(cap: Capacity, vms: VmTable, h: np.ndarray, met: Metrics, cnt: np.ndarray, clk: np.ndarray) -> int:
-    """Pop the heap's top: process a departure (or drop a stale one); park any other kind for Python."""
-    seq = hp.top_seq(h)
-    payload = hp.top_payload(h)
-    t = hp.top_time(h)
-    cnt[HEAP_N] = hp.pop(h, cnt[HEAP_N])
-    if cnt[HEAP_N] > 0:  # fetch the next event's VM row while this one is handled (-14 % time at 100k servers)
-        hp.prefetch(vms.hot, np.uint64(HOT_WIDTH * (hp.top_payload(h) >> hp.KIND_BITS)))
+def _prefetch_departures(cap: Capacity, vms: VmTable, q: cq.EventQueue) -> None:
+    """Software pipeline over the sorted current bucket: start loading the VM row of the departure
+    AHEAD_ROW entries on, what the one AHEAD_PATH entries on will touch (its row is loaded by now) and the
+    best-fit words of the one AHEAD_BITS on."""
+    ahead = cq.run_entry(q, AHEAD_ROW)
+    if ahead >= 0 and ahead & hp.KIND_MASK == hp.DEPARTURE:  # both ends of the 48-byte row: one or two lines
+        r = HOT_WIDTH * ((ahead & 0xFFFFFFFF) >> hp.KIND_BITS)
+        hp.prefetch(vms.hot, np.uint64(r))
+        hp.prefetch(vms.hot, np.uint64(r + HOT_WIDTH - 1))
+    ahead = cq.run_entry(q, AHEAD_PATH)
+    if ahead >= 0 and ahead & hp.KIND_MASK == hp.DEPARTURE:
+        r = HOT_WIDTH * ((ahead & 0xFFFFFFFF) >> hp.KIND_BITS)
+        s = np.int64(vms.hot[r + V_SERVER])
+        if s >= 0:
+            prefetch_server(cap, np.int64(vms.hot[r + V_SIZE] >> SIZE_BITS), s)
+            hp.prefetch(vms.first_vm, np.uint64(s))
+            nxt = np.int64(vms.hot[r + V_NEXT])
+            prv = np.int64(vms.hot[r + V_PREV])
+            if nxt >= 0:
+                hp.prefetch(vms.hot, np.uint64(HOT_WIDTH * nxt))
+            if prv >= 0:
+                hp.prefetch(vms.hot, np.uint64(HOT_WIDTH * prv))
+    ahead = cq.run_entry(q, AHEAD_BITS)
+    if ahead >= 0 and ahead & hp.KIND_MASK == hp.DEPARTURE:
+        r = HOT_WIDTH * ((ahead & 0xFFFFFFFF) >> hp.KIND_BITS)
+        s = np.int64(vms.hot[r + V_SERVER])
+        if s >= 0:
+            size = np.int64(vms.hot[r + V_SIZE])
+            prefetch_release(cap, size >> SIZE_BITS, s, size & SIZE_MASK)
+
+
+@njit(cache=True, inline="always")
+def _prefetch_arrivals(cap: Capacity, vms: VmTable, q: cq.EventQueue, clk: np.ndarray, a_time: np.ndarray,
+                       a_vcpus: np.ndarray, a_zone: np.ndarray, a_life: np.ndarray, i: int, mode: int) -> None:
+    """Software pipeline over the coming arrivals: the queue slot of the one AHEAD_PUSH on; for the one
+    AHEAD_CHOICE on, the bitmap word best fit will read, and for the one half as far, the leaf and the list
+    head's row of the server best fit would pick (guesses: only cache hints)."""
+    n = len(a_zone)
+    k = i + AHEAD_PUSH
+    if k < n:
+        cq.prefetch_push(q, (clk[NOW_S] if mode == INITIAL else a_time[k]) + a_life[k])
+    k = i + AHEAD_CHOICE
+    if k < n:
+        likely_choice(cap, a_zone[k], a_vcpus[k], 0)
+    k = i + AHEAD_CHOICE // 2
+    if k < n:
+        s = likely_choice(cap, a_zone[k], a_vcpus[k], 1)
+        if s >= 0:
+            prefetch_server(cap, a_zone[k], s)
+            head = vms.first_vm[s]
+            if head >= 0:
+                hp.prefetch(vms.hot, np.uint64(HOT_WIDTH * head))
+
+
+@njit(cache=True, inline="always")
+def _pop_event(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt: np.ndarray, clk: np.ndarray,
+               src: int, k0: int, k1: int) -> int:
+    """Take the queue's next entry (from `src`, as peeked): a departure (or drop a stale one); park any other
+    kind for Python."""
+    cq.drop(q, src)
+    _prefetch_departures(cap, vms, q)
+    seq = k1 >> 32
+    payload = k1 & 0xFFFFFFFF
+    t = hp.bits_time(k0)
     kind = payload & hp.KIND_MASK
     if kind != hp.DEPARTURE:
         cnt[EVENT_SEQ] = seq
@@ -172,55 +240,65 @@ def _pop_event(cap: Capacity, vms: VmTable, h: np.ndarray, met: Metrics, cnt: np
     if vms.hot[HOT_WIDTH * slot + V_SEQ] != seq:
         cnt[STALE] += 1
         return DONE
-    met.zone[vms.hot[HOT_WIDTH * slot + V_ZONE], Z_DEPARTURES] += 1
+    met.zone[vms.hot[HOT_WIDTH * slot + V_SIZE] >> SIZE_BITS, Z_DEPARTURES] += 1
     stop_vm(cap, vms, met, cnt, slot, t)
     cnt[DEPARTURES] += 1
     return DONE
 
 
 @njit(cache=True, inline="always")
-def _events_until(cap: Capacity, vms: VmTable, h: np.ndarray, met: Metrics, cnt: np.ndarray, clk: np.ndarray,
+def _events_until(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt: np.ndarray, clk: np.ndarray,
                   t: float) -> int:
-    """Process heap events with time <= t, taking every tick due strictly before each."""
-    while cnt[HEAP_N] > 0:
-        td = hp.top_time(h)
+    """Process queued events with time <= t, taking every tick due strictly before each."""
+    while True:
+        src, k0, k1 = cq.peek(q)
+        if src == cq.NONE:
+            if cq.nothing_due_by(q, t):  # most arrivals between two buckets: no call, no scan
+                return DONE
+            status = cq.advance(q, t)
+            if status == cq.LOADED:
+                continue
+            if status == cq.NEED_ROOM:
+                return NEED_QUEUE_ROOM
+            return DONE
+        td = hp.bits_time(k0)
         if td > t:
-            break
+            return DONE
         while clk[NEXT_TICK_S] < td:
             if not _tick(met, cnt, clk):
                 return NEED_TICK_ROOM
-        status = _pop_event(cap, vms, h, met, cnt, clk)
+        status = _pop_event(cap, vms, q, met, cnt, clk, src, k0, k1)
         if status != DONE:
             return status
-    return DONE
 
 
-@njit(cache=True)
-def run(cap: Capacity, vms: VmTable, h: np.ndarray, met: Metrics, cnt: np.ndarray, clk: np.ndarray,
+@njit(cache=True, nogil=True)
+def run(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt: np.ndarray, clk: np.ndarray,
         a_time: np.ndarray, a_vcpus: np.ndarray, a_mem: np.ndarray, a_type: np.ndarray, a_zone: np.ndarray,
         a_life: np.ndarray, a_workload: np.ndarray, i: int, t_end: float, mode: int) -> tuple[int, int]:
     """Handle arrivals i.. of the chunk (and, in ADVANCE mode, events up to t_end); returns (status, next i).
 
-    EXPLICIT: stop right after the last arrival. ADVANCE: then also process heap
+    EXPLICIT: stop right after the last arrival. ADVANCE: then also process queued
     events with time <= t_end and ticks <= t_end, and set the clock to t_end.
     INITIAL: place every arrival at the current time, counted apart, no events.
     """
-    cap, vms, met, h, cnt, clk = borrowed(cap), borrowed(vms), borrowed(met), borrowed(h), borrowed(cnt), borrowed(clk)
+    cap, vms, met, q, cnt, clk = borrowed(cap), borrowed(vms), borrowed(met), borrowed(q), borrowed(cnt), borrowed(clk)
+    a_time, a_vcpus, a_zone, a_life = borrowed(a_time), borrowed(a_vcpus), borrowed(a_zone), borrowed(a_life)
     n = len(a_time)
-    heap_cap = len(h) // 2 - 1
     vm_cap = len(vms.free)
     while i < n:
         if cnt[N_FREE] == 0 and cnt[NEVER_USED] >= vm_cap:
             return NEED_VM_ROOM, i
-        if cnt[HEAP_N] >= heap_cap:
-            return NEED_HEAP_ROOM, i
+        if not cq.has_room(q, 1):
+            return NEED_QUEUE_ROOM, i
         if cnt[NEXT_SEQ] >= hp.SEQ_LIMIT:
             return NEED_RENUMBER, i
+        _prefetch_arrivals(cap, vms, q, clk, a_time, a_vcpus, a_zone, a_life, i, mode)
         if mode == INITIAL:
             ta = clk[NOW_S]
         else:
             ta = a_time[i]
-            status = _events_until(cap, vms, h, met, cnt, clk, ta)
+            status = _events_until(cap, vms, q, met, cnt, clk, ta)
             if status != DONE:
                 return status, i
             while clk[NEXT_TICK_S] <= ta:
@@ -242,12 +320,12 @@ def run(cap: Capacity, vms: VmTable, h: np.ndarray, met: Metrics, cnt: np.ndarra
             else:
                 cnt[ACCEPTED] += 1
         if s >= 0:
-            d = start_vm(cap, vms, h, met, cnt, ta, s, c, m, a_type[i], z, a_workload[i], a_life[i])
+            d = start_vm(cap, vms, q, met, cnt, ta, s, c, m, a_type[i], z, a_workload[i], a_life[i])
             if mode != INITIAL:
                 met.datacenter[d, D_PLACEMENTS] += 1
         i += 1
     if mode == ADVANCE:
-        status = _events_until(cap, vms, h, met, cnt, clk, t_end)
+        status = _events_until(cap, vms, q, met, cnt, clk, t_end)
         if status != DONE:
             return status, i
         while clk[NEXT_TICK_S] <= t_end:
@@ -257,7 +335,7 @@ def run(cap: Capacity, vms: VmTable, h: np.ndarray, met: Metrics, cnt: np.ndarra
     return DONE, i
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def evict_servers(cap: Capacity, vms: VmTable, met: Metrics, cnt: np.ndarray, servers: np.ndarray, t: float,
                   out_slot: np.ndarray, out_server: np.ndarray) -> int:
     """Interrupt every VM on `servers` at time t (their departures go stale); returns how many.
@@ -281,7 +359,7 @@ def evict_servers(cap: Capacity, vms: VmTable, met: Metrics, cnt: np.ndarray, se
     return k
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def vms_on_servers(vms: VmTable, servers: np.ndarray) -> int:
     """How many VMs the given servers host (walks their lists)."""
     k = 0
@@ -293,18 +371,18 @@ def vms_on_servers(vms: VmTable, servers: np.ndarray) -> int:
     return k
 
 
-@njit(cache=True)
-def place_batch(cap: Capacity, vms: VmTable, h: np.ndarray, met: Metrics, cnt: np.ndarray, t: float,
+@njit(cache=True, nogil=True)
+def place_batch(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt: np.ndarray, t: float,
                 a_vcpus: np.ndarray, a_mem: np.ndarray, a_type: np.ndarray, a_zone: np.ndarray,
                 a_life: np.ndarray, a_workload: np.ndarray, out_server: np.ndarray) -> None:
     """Place VMs at time t by the policy, uncounted (restarts); out_server[j] = server or -1.
 
-    The caller ensures len(a_vcpus) free slots, heap entries and seqs.
+    The caller ensures len(a_vcpus) free slots, queue room and seqs.
     """
-    cap, vms, met, h, cnt = borrowed(cap), borrowed(vms), borrowed(met), borrowed(h), borrowed(cnt)
+    cap, vms, met, q, cnt = borrowed(cap), borrowed(vms), borrowed(met), borrowed(q), borrowed(cnt)
     for j in range(len(a_vcpus)):
         z = a_zone[j]
         s = choose(cap, z, a_vcpus[j], a_mem[j])
         out_server[j] = s
         if s >= 0:
-            start_vm(cap, vms, h, met, cnt, t, s, a_vcpus[j], a_mem[j], a_type[j], z, a_workload[j], a_life[j])
+            start_vm(cap, vms, q, met, cnt, t, s, a_vcpus[j], a_mem[j], a_type[j], z, a_workload[j], a_life[j])

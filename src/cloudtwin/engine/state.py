@@ -1,12 +1,10 @@
 """The engine's mutable state as named tuples of arrays (what the compiled loop takes), and how it grows.
 
-- `VmTable`: one row ("slot") per VM; free slots on a stack; `first_vm` and each
-  row's next / prev thread each server's VMs into an intrusive list.
-  `generation` counts how often a slot was recycled (a VM's identity is
-  (slot, generation)); `seq` is the sequence number of the VM's pending
-  departure in the heap, -1 when it has none: a heap entry whose seq differs is
-  stale and dropped when it surfaces (lazy deletion), so interrupting a VM
-  costs nothing in the heap.
+- `VmTable`: one 48-byte row ("slot") per VM; free slots on a stack; `first_vm` and each
+  row's next / prev thread each server's VMs into an intrusive list. `seq` is
+  the sequence number of the VM's pending departure in the event queue, -1 when
+  it has none: a queue entry whose seq differs is stale and dropped when it
+  surfaces (lazy deletion), so interrupting a VM costs nothing in the queue.
 - `Metrics`: live counters per zone and per datacenter, per-zone time integrals,
   and a buffer of samples taken at each metric tick.
 - `counters` (int64) and `clock` (float64): scalars the loop updates in place,
@@ -20,10 +18,10 @@ from typing import NamedTuple
 import numpy as np
 
 # counters[...] (int64). Free slots: N_FREE recycled ones on the stack, and every slot >= NEVER_USED.
-N_FREE, HEAP_N, NEXT_SEQ, ARRIVALS, ACCEPTED, REFUSED, DEPARTURES, STALE = range(8)
-INITIAL_PLACED, INITIAL_REFUSED, EVICTED, TICKS_BUFFERED, TICK_INDEX, EVENT_SEQ, EVENT_PAYLOAD = range(8, 15)
-NEVER_USED = 15
-N_COUNTERS = 16
+N_FREE, NEXT_SEQ, ARRIVALS, ACCEPTED, REFUSED, DEPARTURES, STALE = range(7)
+INITIAL_PLACED, INITIAL_REFUSED, EVICTED, TICKS_BUFFERED, TICK_INDEX, EVENT_SEQ, EVENT_PAYLOAD = range(7, 14)
+NEVER_USED = 14
+N_COUNTERS = 15
 # clock[...] (float64)
 NOW_S, ORIGIN_S, SAMPLE_EVERY_S, NEXT_TICK_S, EVENT_TIME_S = range(5)
 N_CLOCK = 5
@@ -39,25 +37,31 @@ I_VMS, I_VCPUS, I_MEMORY_MIB = range(3)
 TICK_BUFFER = 512  # samples held before Python collects them (estimate: tiny either way)
 
 
-# VmTable.hot[HOT_WIDTH * slot + ...] (int32): what a departure or a failure touches, in one 32-byte row
-V_SERVER, V_VCPUS, V_MEMORY_MIB, V_ZONE, V_NEXT, V_PREV, V_SEQ, V_GENERATION = range(8)
-HOT_WIDTH = 8
-# VmTable.times[2 * slot + ...] (float64) and VmTable.tags[2 * slot + ...] (int32)
-T_START_S, T_END_S = 0, 1
-G_INSTANCE_TYPE, G_WORKLOAD = 0, 1
+# VmTable.hot[HOT_WIDTH * slot + ...] (int32): a VM's 48-byte row. What a departure reads comes first (24 bytes:
+# server, memory, list links, seq of its pending departure, vCPUs and zone packed in one word), then the instance
+# type and workload, then start_s and end_s (float64, read through VmTable.times).
+V_SERVER, V_MEMORY_MIB, V_NEXT, V_PREV, V_SEQ, V_SIZE, V_INSTANCE_TYPE, V_WORKLOAD = range(8)
+HOT_WIDTH = 12
+SIZE_BITS = 16  # V_SIZE = vcpus | zone << SIZE_BITS: a VM's vCPUs fit a server's (<= 4096), zones < MAX_ZONES
+SIZE_MASK = (1 << SIZE_BITS) - 1
+MAX_ZONES = 1 << (31 - SIZE_BITS)
+# VmTable.times[TIME_WIDTH * slot + ...] (float64, the same memory as `hot`)
+T_START_S, T_END_S = 4, 5
+TIME_WIDTH = HOT_WIDTH // 2
 
 
 class VmTable(NamedTuple):
-    """VMs by slot (see the module docstring): a hot int32 row per VM, cold columns beside it.
+    """VMs by slot (see the module docstring): one 48-byte row per VM, so stopping a VM reads one or two
+    cache lines of the table and starting one writes the same (the list neighbours aside).
 
-    `hot` rows: server (-1 = free slot), vcpus, memory_mib, zone, next and prev
-    on the server's list (-1 = none), seq of the pending departure (-1 = none),
-    generation. Memory per VM fits int32 because a server's does (`placement.index`).
+    `hot` rows (int32): server (-1 = free slot), memory_mib, next and prev on the
+    server's list (-1 = none), seq of the pending departure (-1 = none), vcpus |
+    zone << SIZE_BITS, instance type, workload, then start_s and end_s (float64,
+    through `times`). Memory per VM fits int32 because a server's does (`placement.index`).
     """
 
-    hot: np.ndarray  # int32 (HOT_WIDTH * capacity), 32-byte aligned
-    times: np.ndarray  # float64 (2 * capacity): start_s, end_s
-    tags: np.ndarray  # int32 (2 * capacity): instance_type, workload
+    hot: np.ndarray  # int32 (HOT_WIDTH * capacity), 64-byte aligned
+    times: np.ndarray  # float64 (TIME_WIDTH * capacity): a view of `hot`, start_s and end_s at T_START_S, T_END_S
     free: np.ndarray  # int32 stack of free slots (top at counters[N_FREE] - 1)
     first_vm: np.ndarray  # int32 per server, -1 = no VM
 
@@ -93,8 +97,8 @@ def _aligned(n: int, dtype: type, align: int = 64) -> np.ndarray:
 
 def new_vm_table(capacity: int, n_servers: int) -> VmTable:
     """An empty table of `capacity` slots (zero pages: nothing is touched before a slot is used)."""
-    return VmTable(hot=_aligned(HOT_WIDTH * capacity, np.int32), times=np.zeros(2 * capacity),
-                   tags=np.zeros(2 * capacity, dtype=np.int32), free=np.zeros(capacity, dtype=np.int32),
+    hot = _aligned(HOT_WIDTH * capacity, np.int32)
+    return VmTable(hot=hot, times=hot.view(np.float64), free=np.zeros(capacity, dtype=np.int32),
                    first_vm=np.full(n_servers, -1, dtype=np.int32))
 
 
@@ -106,8 +110,6 @@ def grow_vm_table(vms: VmTable, capacity: int) -> VmTable:
     """The same table with `capacity` slots (the new ones are never-used slots)."""
     bigger = new_vm_table(capacity, 0)
     bigger.hot[: len(vms.hot)] = vms.hot
-    bigger.times[: len(vms.times)] = vms.times
-    bigger.tags[: len(vms.tags)] = vms.tags
     bigger.free[: len(vms.free)] = vms.free
     return bigger._replace(first_vm=vms.first_vm)
 

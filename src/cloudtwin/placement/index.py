@@ -3,13 +3,15 @@
 `Capacity` is a named tuple of arrays that compiled code (the engine loop) takes
 as one argument; `choose`, `allocate`, `release` and `set_up` are the compiled
 operations on it (see `tree.py`, `bestfit.py`, `counts.py`). Which auxiliary
-structure is kept depends on the policy: the max tree always; free-vCPU bitmasks
-for best-fit; block counts for random and power-of-two. Updates are O(log n)
-(times the vCPUs moved, for the counts). Queries, n = servers of the zone:
+structure is kept depends on the policy: the max tree always (lazily for
+best-fit); per free-vCPU value bitmaps of servers for best-fit; block counts for
+random and power-of-two. Updates are O(log n) (times the vCPUs moved, for the
+counts; O(1) expected for best-fit). Queries, n = servers of the zone:
 
 - first-fit, worst-fit: max-tree descent, O(log n);
-- best-fit: smallest free-vCPU value >= the request from the root bitmask, then
-  a descent to the lowest-index server holding it, O(log n);
+- best-fit: smallest free-vCPU value >= the request from the zone's value mask, then
+  the lowest-index server holding it from that value's bitmap, O(log_64 n) when
+  that server has the memory (else max-tree jumps, `bestfit.py`);
 - random: exactly uniform over the feasible servers. Each draw is uniform over
   the servers with enough free vCPUs (count tree, O(log n)) and is kept if the
   memory fits too: an accepted draw is uniform over the feasible set (rejection
@@ -32,11 +34,13 @@ from numba import njit
 from cloudtwin.errors import PlacementError
 from cloudtwin.placement import bestfit, counts, tree
 from cloudtwin.placement.policies import BEST_FIT, FIRST_FIT, POWER_OF_TWO, RANDOM, WORST_FIT, policy_code
+from cloudtwin.placement.prefetch import prefetch
 from cloudtwin.placement.rng import rng_state, uniform_int
 
+PREFETCH_LEVELS = 3  # tree levels above a leaf that `prefetch_server` fetches (estimate: tuned by measurement)
 RANDOM_TRIES = 16  # uniform draws over vCPU-feasible servers before the exact memory-aware fallback
 MAX_SERVER_MEMORY_MIB = np.iinfo(np.int32).max  # leaves are int32: 2 PiB per server
-MAX_SERVER_VCPUS = 4096  # bitmask / count columns grow with it; larger servers are not a 2014 thing
+MAX_SERVER_VCPUS = 4096  # best-fit bitmaps / count columns grow with it; larger servers are not a 2014 thing
 
 
 class Capacity(NamedTuple):
@@ -54,7 +58,12 @@ class Capacity(NamedTuple):
     tree_size: np.ndarray  # int64 (Z)
     leaf_base: np.ndarray  # int64 (Z): tree_off + tree_size - zone_start
     nodes: np.ndarray  # int32 (2N): [2g] subtree max free vCPUs, [2g + 1] max free MiB
-    masks: np.ndarray  # uint64 (N, K) for best-fit, else (1, 1)
+    bits: np.ndarray  # uint64 per (zone, free-vCPU value) server bitmaps for best-fit, else (1,)
+    values: np.ndarray  # uint64 (Z, K): free-vCPU values present per zone, for best-fit, else (1, 1)
+    geom: np.ndarray  # int64 (Z, 2 + 2 levels): the bitmaps' layout (bestfit.bitmap_layout), else (1, 4)
+    dirty: np.ndarray  # int32: best-fit's leaves written since their zone's inner nodes were refreshed
+    dirty_off: np.ndarray  # int64 (Z + 1): zone z's list is dirty[dirty_off[z]:dirty_off[z + 1]]
+    dirty_n: np.ndarray  # int64 (Z): entries in each list, -1 = overflowed (the zone's tree is rebuilt)
     count_off: np.ndarray  # int64 (Z)
     count_size: np.ndarray  # int64 (Z)
     counts: np.ndarray  # int32 (M, V+1) for random / power-of-two, else (1, 1)
@@ -86,17 +95,23 @@ def build_capacity(server_vcpus: np.ndarray, server_memory_mib: np.ndarray, zone
     nodes = np.empty(2 * n_nodes, dtype=np.int32)
     tree.fill_tree(nodes, off, size, starts, cpu, mem)
     top = int(cpu.max()) if n else 0
-    masks = np.zeros((1, 1), dtype=np.uint64)
+    bits, values, geom = np.zeros(1, np.uint64), np.zeros((1, 1), np.uint64), np.zeros((1, 4), np.int64)
     if code == BEST_FIT:
-        masks = np.zeros((n_nodes, bestfit.mask_words(top)), dtype=np.uint64)
-        bestfit.fill_masks(masks, nodes, off, size)
+        geom, words = bestfit.bitmap_layout(starts, top)
+        bits = np.zeros(words, dtype=np.uint64)
+        values = np.zeros((len(starts) - 1, bestfit.value_words(top)), dtype=np.uint64)
+        bestfit.fill(bits, values, geom, nodes, off + size - starts[:-1], starts)
     c_off, c_size, c_nodes = counts.count_layout(starts)
     count_table = np.zeros((1, 1), dtype=np.int32)
     if code in (RANDOM, POWER_OF_TWO):
         count_table = np.zeros((c_nodes, top + 1), dtype=np.int32)
         counts.fill_counts(count_table, c_off, c_size, starts, cpu)
-    return Capacity(code, starts, server_zone, off, size, off + size - starts[:-1], nodes, masks, c_off, c_size,
-                    count_table, rng_state(seed), np.zeros(128, dtype=np.int64))
+    dirty_off = np.zeros(len(starts), dtype=np.int64)
+    if code == BEST_FIT:  # a list of n/8 leaves: an overflowed zone's rebuild costs ~16 node updates per write
+        dirty_off[1:] = np.cumsum(np.maximum(np.diff(starts) // 8, 64))
+    return Capacity(code, starts, server_zone, off, size, off + size - starts[:-1], nodes, bits, values, geom,
+                    np.zeros(int(dirty_off[-1]), dtype=np.int32), dirty_off, np.zeros(len(starts) - 1, np.int64),
+                    c_off, c_size, count_table, rng_state(seed), np.zeros(128, dtype=np.int64))
 
 
 def capacity_state(cap: Capacity) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -140,13 +155,14 @@ def choose(cap: Capacity, z: int, c: int, m: int) -> int:
     """
     o = cap.tree_off[z]
     sz = cap.tree_size[z]
-    if not tree.fits(cap.nodes, o + 1, c, m):
-        return -1
     p = cap.policy
+    if p != BEST_FIT and not tree.fits(cap.nodes, o + 1, c, m):  # best-fit's inner nodes may be stale
+        return -1
     if p == FIRST_FIT:
         loc = tree.first_fit(cap.nodes, o, sz, c, m)
     elif p == BEST_FIT:
-        loc = bestfit.best_fit(cap.masks, cap.nodes, o, sz, c, m)
+        loc = bestfit.best_fit(cap.bits, cap.values, cap.geom, cap.nodes, o, sz, z, c, m, cap.dirty, cap.dirty_off,
+                               cap.dirty_n)
     elif p == WORST_FIT:
         loc = tree.worst_fit(cap.nodes, o, sz, c, m, cap.stack)
     else:
@@ -170,10 +186,14 @@ def _set_leaf(cap: Capacity, z: int, s: int, cpu: int, mem: int) -> None:
     o = cap.tree_off[z]
     v = cap.tree_size[z] + s - cap.zone_start[z]
     old = cap.nodes[2 * (o + v)]
-    tree.update_leaf(cap.nodes, o, v, cpu, mem)
     if cap.policy == BEST_FIT:
-        bestfit.update_mask(cap.masks, o, cap.tree_size[z], s - cap.zone_start[z], cpu)
-    elif cap.policy == RANDOM or cap.policy == POWER_OF_TWO:
+        cap.nodes[np.uint64(2 * (o + v))] = cpu
+        cap.nodes[np.uint64(2 * (o + v) + 1)] = mem
+        tree.mark_stale(cap.dirty, cap.dirty_off, cap.dirty_n, z, v)
+        bestfit.update(cap.bits, cap.values, cap.geom, z, s - cap.zone_start[z], old, cpu)
+        return
+    tree.update_leaf(cap.nodes, o, v, cpu, mem)
+    if cap.policy == RANDOM or cap.policy == POWER_OF_TWO:
         counts.update_counts(cap.counts, cap.count_off[z], cap.count_size[z], s - cap.zone_start[z], old, cpu)
 
 
@@ -197,6 +217,51 @@ def release(cap: Capacity, z: int, s: int, c: int, m: int) -> None:
         _set_leaf(cap, z, s, cpu + c, cap.nodes[g + 1] + m)
     else:
         _set_leaf(cap, z, s, cpu - c, cap.nodes[g + 1] - m)
+
+
+@njit(cache=True, inline="always")
+def prefetch_server(cap: Capacity, z: int, s: int) -> None:
+    """Start loading what allocating on or releasing server s (zone z) will touch: its leaf and the
+    PREFETCH_LEVELS levels above it in the max tree (kept lazily by best-fit: the leaf only)."""
+    o = cap.tree_off[z]
+    v = cap.tree_size[z] + s - cap.zone_start[z]
+    for _ in range(1 if cap.policy == BEST_FIT else PREFETCH_LEVELS + 1):
+        prefetch(cap.nodes, np.uint64(2 * (o + v)))
+        v >>= 1
+
+
+@njit(cache=True, inline="always")
+def prefetch_release(cap: Capacity, z: int, s: int, c: int) -> None:
+    """Start loading the best-fit bitmap words that releasing c vCPUs on server s (zone z) will change
+    (the leaf must be in cache already: it tells the server's free vCPUs now)."""
+    if cap.policy == BEST_FIT:
+        cpu = cap.nodes[np.uint64(2 * (cap.leaf_base[z] + s))]
+        if cpu >= 0:
+            group = (s - cap.zone_start[z]) >> 6
+            prefetch(cap.bits, bestfit.word_index(cap.geom, z, 0, group, cpu))
+            prefetch(cap.bits, bestfit.word_index(cap.geom, z, 0, group, cpu + c))
+
+
+@njit(cache=True, inline="always")
+def likely_choice(cap: Capacity, z: int, c: int, stage: int) -> int:
+    """Prefetch help for a request of c vCPUs in zone z that comes a few events later (best-fit only; -1
+    for other policies or when nothing is there): stage 0 starts loading the bitmap word best fit will read
+    first and returns -1; stage 1 (that word in cache) returns the server best fit would pick if memory fits
+    and nothing changes before the request is placed (a guess: it only steers prefetches)."""
+    if cap.policy != BEST_FIT:
+        return -1
+    v = bestfit.lowest_value_at_least(cap.values, z, c)
+    if v < 0:
+        return -1
+    w = bestfit.first_word(cap.bits, cap.geom, z, v)
+    if stage == 0:
+        prefetch(cap.bits, np.uint64(w))
+        return -1
+    word = cap.bits[np.uint64(w)]
+    if word == 0:
+        return -1
+    group = (w - cap.geom[z, bestfit.BASE]) // cap.geom[z, bestfit.N_VALUES] - cap.geom[z, bestfit.LEVEL0]
+    return cap.zone_start[z] + (group << 6) + bestfit.cttz(word)
 
 
 @njit(cache=True)

@@ -6,6 +6,10 @@ server count), numbered 1-based from `off[z]`: local node v is global node
 in server order. `nodes[2g]` is the max free vCPUs and `nodes[2g + 1]` the max free
 memory (MiB) of the subtree (one int32 array, both values in one 8-byte pair).
 
+Best-fit keeps the tree lazily (`mark_stale` / `refresh`): it reads inner nodes only
+when a candidate lacks memory, so updates write the leaf and note it, and the
+ancestors are recomputed when a search needs them (the bulk of the cost otherwise).
+
 A leaf IS its server's capacity state: free vCPUs / MiB when the server is up;
 `-1 - free` for each when it is down (so a down server carries capacity <= -1 and
 never fits a request, vcpus >= 1 and memory >= 0, yet its free capacity is kept);
@@ -73,6 +77,50 @@ def update_leaf(nodes: np.ndarray, o: int, v: int, cpu: int, mem: int) -> None:
             break
         nodes[U(g)] = c
         nodes[U(g + 1)] = m
+
+
+@njit(cache=True, inline="always")
+def mark_stale(dirty: np.ndarray, dirty_off: np.ndarray, dirty_n: np.ndarray, z: int, v: int) -> None:
+    """Leaf v of zone z was written without refreshing its ancestors (lazy mode): remember it for `refresh`;
+    past the zone's list capacity, remember only that the whole zone needs rebuilding (dirty_n = -1)."""
+    k = dirty_n[z]
+    if k >= 0:
+        if dirty_off[z] + k < dirty_off[z + 1]:
+            dirty[dirty_off[z] + k] = v
+            dirty_n[z] = k + 1
+        else:
+            dirty_n[z] = -1
+
+
+@njit(cache=True)
+def refresh(nodes: np.ndarray, o: int, sz: int, dirty: np.ndarray, dirty_off: np.ndarray, dirty_n: np.ndarray,
+            z: int) -> None:
+    """Bring zone z's inner nodes (tree at offset o, sz leaves) up to date with its leaves.
+
+    Each remembered leaf's path is recomputed up to the first unchanged node: every
+    inconsistent node is the parent of a remembered leaf or the parent of a node that
+    changed on such a walk, so the walks leave none. After an overflow, a full rebuild.
+    """
+    k = dirty_n[z]
+    if k < 0:
+        for v in range(sz - 1, 0, -1):
+            a = o + 2 * v
+            nodes[2 * (o + v)] = max(nodes[2 * a], nodes[2 * a + 2])
+            nodes[2 * (o + v) + 1] = max(nodes[2 * a + 1], nodes[2 * a + 3])
+    else:
+        for j in range(dirty_off[z], dirty_off[z] + k):
+            v = np.int64(dirty[j])
+            while v > 1:
+                v >>= 1
+                a = 2 * (o + 2 * v)
+                c = max(nodes[a], nodes[a + 2])
+                m = max(nodes[a + 1], nodes[a + 3])
+                g = 2 * (o + v)
+                if nodes[g] == c and nodes[g + 1] == m:
+                    break
+                nodes[g] = c
+                nodes[g + 1] = m
+    dirty_n[z] = 0
 
 
 @njit(cache=True, inline="always")
