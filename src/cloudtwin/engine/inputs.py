@@ -73,30 +73,3 @@ def initial_departure_rate(lifetime_s: np.ndarray) -> float:
     m = len(sample) // 64
     x = float(np.partition(sample, m - 1)[m - 1])
     return len(life) * (m / len(sample)) / x
-
-
-def check_arrivals(arrivals: Arrivals, n_zones: int, error: type[CloudtwinError], not_before_s: float,
-                   before_s: float = np.inf, timed: bool = True) -> None:
-    """Raise `error` listing every way `arrivals` breaks the engine's input contract (`timed`: check time_s)."""
-    if not isinstance(arrivals, Arrivals):
-        raise error(f"arrivals must be a cloudtwin.workload.arrivals.Arrivals (got {type(arrivals).__name__})")
-    if len(arrivals) == 0:
-        return
-    a = arrivals
-    problems = []
-    if not timed:
-        pass
-    elif not np.all(np.isfinite(a.time_s)) or np.any(np.diff(a.time_s) < 0):
-        problems.append("arrivals.time_s must be finite and sorted ascending")
-    elif a.time_s[0] < not_before_s or a.time_s[-1] >= before_s:
-        problems.append(f"arrivals.time_s must lie in [{not_before_s}, {before_s}) "
-                        f"(got {a.time_s[0]} .. {a.time_s[-1]})")
-    checks = (("zone", (a.zone < 0) | (a.zone >= n_zones), f"in [0, {n_zones})"),
-              ("vcpus", a.vcpus < 1, ">= 1"), ("memory_mib", a.memory_mib < 0, ">= 0"),
-              ("lifetime_s", ~(np.isfinite(a.lifetime_s) & (a.lifetime_s >= 0)), "finite and >= 0"))
-    for name, bad, rule in checks:
-        if bad.any():
-            k = int(np.argmax(bad))
-            problems.append(f"arrivals.{name}[{k}]: must be {rule} (got {getattr(a, name)[k]})")
-    if problems:
-        raise error(problems=problems)
