@@ -22,7 +22,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from cloudtwin.failures.availability import availability_study
+from cloudtwin.failover.availability import availability_study
 from cloudtwin.failures.defaults import resolve_failures
 from cloudtwin.failures.sampling import sample_failures
 from cloudtwin.scenario.model import Scenario

@@ -2,7 +2,7 @@
 
 Usage:  python benchmarks/bench_aws_day.py [--preset NAME] [--set KEY=VALUE ...] [--repeat N] [--phases] [--record]
 
-Each run is `cloudtwin.engine.simulate.simulate(load_preset(NAME, sets), db)` in a
+Each run is `cloudtwin.runner.simulate.simulate(load_preset(NAME, sets), db)` in a
 fresh Python process, so its peak RSS is that process's `ru_maxrss`. numba's
 on-disk cache is warmed first by a throw-away run of the `small` preset (same
 `--set`s, one hour) whose time is reported apart as the compile / cache-load
@@ -39,7 +39,7 @@ GIB = 1024.0**3
 
 def child_simulate(preset: str, sets: list[str], folder: str) -> dict:
     """One `simulate` run (this is the child process); its wall, counters and peak RSS."""
-    from cloudtwin.engine.simulate import simulate
+    from cloudtwin.runner.simulate import simulate
     from cloudtwin.scenario import load_preset
 
     scenario = load_preset(preset, sets)
@@ -53,7 +53,7 @@ def child_simulate(preset: str, sets: list[str], folder: str) -> dict:
 
 def child_phases(preset: str, sets: list[str]) -> dict:
     """The same day through `prepare_run` / `RunParts`, each part timed (this is the child process)."""
-    from cloudtwin.engine.simulate import prepare_run
+    from cloudtwin.runner.simulate import prepare_run
     from cloudtwin.scenario import load_preset
 
     scenario = load_preset(preset, sets)

@@ -31,9 +31,9 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from cloudtwin.engine import simulate_explicit
+from cloudtwin.arrivals import Arrivals
 from cloudtwin.engine import loop as engine_loop
-from cloudtwin.workload.arrivals import Arrivals
+from cloudtwin.engine import simulate_explicit
 
 PEERS = Path(__file__).resolve().parents[1].parent / "shared" / "peers"
 TYPES = np.array([(2, 8), (4, 16), (8, 32), (16, 64)])  # (vCPU, GiB), WORKLOAD.md

@@ -1,7 +1,6 @@
 """cloudtwin: a simulator of a hyperscale cloud (regions, zones, data centers, VMs, failures, cost)."""
 
-__version__ = "0.1.0"
-
 from cloudtwin.errors import CloudtwinError
+from cloudtwin.version import __version__
 
 __all__ = ["CloudtwinError", "__version__"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cloudtwin.workload.arrivals import Arrivals
+from cloudtwin.arrivals import Arrivals
 
 
 def poisson(rate_per_s: float, mean_life_s: float, horizon_s: float, seed: int, n_zones: int = 1,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from engine_streams import poisson, split
 
+from cloudtwin.arrivals import Arrivals
 from cloudtwin.engine import Engine
-from cloudtwin.workload.arrivals import Arrivals
 
 N_SERVERS = 48
 

@@ -10,11 +10,10 @@ from engine_streams import poisson, split
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cloudtwin.engine import Engine
+from cloudtwin.engine import Engine, state
 from cloudtwin.engine import calendar as cq
 from cloudtwin.engine import heap as hp
 from cloudtwin.engine import queue_growth as qg
-from cloudtwin.engine import state
 
 
 class Driver:

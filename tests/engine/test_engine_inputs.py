@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from cloudtwin.arrivals import Arrivals
 from cloudtwin.engine import Engine
 from cloudtwin.errors import EngineError, PlacementError
-from cloudtwin.workload.arrivals import Arrivals
 
 
 def engine() -> Engine:

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from engine_streams import poisson, split
 
+from cloudtwin.arrivals import Arrivals
 from cloudtwin.engine import Engine
-from cloudtwin.workload.arrivals import Arrivals
 
 
 def erlang_b(c: int, a: float) -> float:

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from engine_streams import poisson
 
+from cloudtwin.arrivals import Arrivals
 from cloudtwin.engine import Engine
 from cloudtwin.errors import EngineError
-from cloudtwin.workload.arrivals import Arrivals
 
 FAIL, REPAIR = 1, 2
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cloudtwin.arrivals import Arrivals
 from cloudtwin.engine import simulate_explicit
 from cloudtwin.errors import PlacementError
-from cloudtwin.workload.arrivals import Arrivals
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 TYPES = ((2, 8), (4, 16), (8, 32), (16, 64))  # (vCPU, GiB)

@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 
 from cloudtwin.scenario import load_preset
-from cloudtwin.scenario.model import Datacenter, EmpiricalLifetime, PoissonArrivals, Scenario
+from cloudtwin.scenario.model import (
+    Datacenter,
+    EmpiricalLifetime,
+    PoissonArrivals,
+    Scenario,
+)
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 REGIONS_CSV = SHARED / "data" / "aws-regions-2014" / "aws_regions_2014.csv"
@@ -28,7 +33,7 @@ VCPU_EXCEPTIONS = {"c4.8xlarge": 36}
 @pytest.fixture(scope="module")
 def scenario() -> Scenario:
     """The preset through the loader; the memory check is off (this checks the file, not this machine's RAM)."""
-    return load_preset("aws-2014", check_memory=False)
+    return load_preset("aws-2014")
 
 
 def _datacenters(scenario: Scenario) -> list[Datacenter]:

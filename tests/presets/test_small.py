@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from cloudtwin.scenario import load_preset
-from cloudtwin.scenario.model import Datacenter, ExponentialLifetime, PoissonArrivals, Scenario
+from cloudtwin.scenario.model import (
+    Datacenter,
+    ExponentialLifetime,
+    PoissonArrivals,
+    Scenario,
+)
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +38,7 @@ def test_small_is_one_region_of_a_few_hundred_servers(small: Scenario) -> None:
 
 def test_small_uses_aws_2014_hardware_and_prices(small: Scenario) -> None:
     """Its server type and instance types are aws-2014's, number for number (one source for both presets)."""
-    full = load_preset("aws-2014", check_memory=False)
+    full = load_preset("aws-2014")
     for name, server in small.server_types.items():
         assert server.vcpus == full.server_types[name].vcpus
         assert server.memory_gib == full.server_types[name].memory_gib

@@ -9,11 +9,10 @@ import duckdb
 import numpy as np
 import pyarrow.parquet as parquet
 import pytest
+from results_samples import METRIC_COLUMNS, ZONE_REGIONS, ZONES, sample_columns
 
 from cloudtwin.errors import ResultsError
 from cloudtwin.results import ResultsStore
-
-from results_samples import METRIC_COLUMNS, ZONE_REGIONS, ZONES, sample_columns
 
 EXPECTED_TABLES = {
     "runs": [

@@ -9,8 +9,12 @@ from pathlib import Path
 import pytest
 
 from cloudtwin.errors import ScenarioError
-from cloudtwin.scenario import estimate_memory_bytes, parse_scenario
-from cloudtwin.scenario.limits import memory_problems
+from cloudtwin.runner.preflight import (
+    check_memory,
+    estimate_memory_bytes,
+    memory_problems,
+)
+from cloudtwin.scenario import parse_scenario
 from cloudtwin.scenario.problems import format_path
 
 # MINIMAL (conftest): 100 + 90 servers of 16 vCPUs; 20 arrivals/h with exponential lifetimes of mean 2 h.
@@ -82,8 +86,10 @@ def test_refusal_names_the_dominant_datacenter_or_world(minimal_text: str) -> No
     assert memory_problems(parse_scenario(minimal_text), physical_bytes=10**12) == []
 
 
-def test_check_can_be_skipped(minimal_text: str) -> None:
-    """`check_memory=False` loads a world too large for this machine (used to list presets)."""
-    s = parse_scenario(minimal_text, overrides=["world.regions[0].zones[0].datacenters[0].servers=1000000000000"],
-                       check_memory=False)
+def test_loading_does_not_check_memory(minimal_text: str) -> None:
+    """Loading reads any world; refusing one too large for this machine is the run's preflight."""
+    big = ["world.regions[0].zones[0].datacenters[0].servers=1000000000000"]
+    s = parse_scenario(minimal_text, overrides=big)
     assert s.world.regions[0].zones[0].datacenters[0].servers == 10**12  # type: ignore[index]
+    with pytest.raises(ScenarioError, match=r":\d+: world.regions\[0\].zones\[0\].datacenters\[0\].servers: the world needs"):
+        check_memory(s, physical_bytes=1000)

@@ -10,8 +10,9 @@ import yaml
 import cloudtwin.presets
 from cloudtwin.cli.common import load_from_cli
 from cloudtwin.errors import ScenarioError
-from cloudtwin.presets import DEFAULT_PRESET, list_presets, preset_path
+from cloudtwin.presets import DEFAULT_PRESET
 from cloudtwin.scenario import load_preset, load_scenario
+from cloudtwin.scenario.preset_files import list_presets, preset_path
 
 
 def test_list_presets_reads_name_and_description(tmp_presets: Path) -> None:
@@ -56,6 +57,6 @@ def test_shipped_presets_load() -> None:
         pytest.skip(f"no presets shipped yet in {folder}")
     for file in files:
         # check_memory=False: the full world's estimate depends on this machine's memory, not on the file.
-        scenario = load_preset(file.stem, check_memory=False)
+        scenario = load_preset(file.stem)
         assert scenario.name == file.stem
     assert list_presets()[0][0] == DEFAULT_PRESET

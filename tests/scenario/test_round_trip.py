@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cloudtwin.scenario import load_scenario, parse_scenario, scenario_hash, scenario_to_yaml
+from cloudtwin.scenario import (
+    load_scenario,
+    parse_scenario,
+    scenario_hash,
+    scenario_to_yaml,
+)
 
 
 @pytest.mark.parametrize("name", ["erlang-single-zone", "zone-failover"])

@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 from cloudtwin.scenario.model import Network, Scenario
-from cloudtwin.world import EARTH_MEAN_RADIUS_KM, build_world, great_circle_km, region_distance_km, region_latency_ms
+from cloudtwin.world import (
+    EARTH_MEAN_RADIUS_KM,
+    build_world,
+    great_circle_km,
+    region_distance_km,
+    region_latency_ms,
+)
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 REGIONS_CSV = SHARED / "data" / "aws-regions-2014" / "aws_regions_2014.csv"

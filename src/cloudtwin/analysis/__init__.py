@@ -1,13 +1,5 @@
 """Closed forms used both by users and by the tests as independent checks of the simulator."""
 
-from cloudtwin.analysis.queueing import (
-    erlang_b,
-    erlang_c,
-    littles_law_mean_in_system,
-    mmcc_mean_busy,
-    offered_load_for_blocking,
-    servers_for_blocking,
-)
 from cloudtwin.analysis.availability import (
     component_availability,
     downtime_minutes_per_year,
@@ -16,4 +8,12 @@ from cloudtwin.analysis.availability import (
     nines,
     restart_availability,
     service_availability_over_zones,
+)
+from cloudtwin.analysis.queueing import (
+    erlang_b,
+    erlang_c,
+    littles_law_mean_in_system,
+    mmcc_mean_busy,
+    offered_load_for_blocking,
+    servers_for_blocking,
 )

@@ -12,12 +12,18 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from cloudtwin.analysis.availability import nines
 from cloudtwin.errors import ScenarioError
-from cloudtwin.failures.availability import ServiceAvailability, availability_study
+from cloudtwin.failover.availability import ServiceAvailability, availability_study
 from cloudtwin.world import build_world
 
 

@@ -6,8 +6,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cloudtwin.presets import DEFAULT_PRESET, list_presets
+from cloudtwin.presets import DEFAULT_PRESET
 from cloudtwin.scenario import load_preset, world_totals
+from cloudtwin.scenario.preset_files import list_presets
 
 
 def main() -> None:
@@ -19,7 +20,7 @@ def main() -> None:
         table.add_column(column, justify="right")
     for name, description in list_presets():
         # Counted from the model (no arrays); sizes are listed even where this machine could not run them.
-        totals = world_totals(load_preset(name, check_memory=False))
+        totals = world_totals(load_preset(name))
         table.add_row(escape(name), escape(description), f"{totals.regions:,}", f"{totals.zones:,}",
                       f"{totals.datacenters:,}", f"{totals.servers:,}")
     console = Console(highlight=False)

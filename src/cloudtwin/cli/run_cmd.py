@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from cloudtwin.engine.simulate import RunOutcome, simulate
+from cloudtwin.runner.simulate import RunOutcome, simulate
 
 
 def main(scenario: Path | None, preset: str | None, sets: list[str], json_: bool, db: Path) -> None:

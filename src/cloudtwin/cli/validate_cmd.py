@@ -10,8 +10,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cloudtwin.scenario import Scenario, estimate_memory_bytes, load_scenario, scenario_hash, world_totals
-from cloudtwin.scenario.limits import MEMORY_SHARE, physical_memory_bytes
+from cloudtwin.runner.preflight import (
+    MEMORY_SHARE,
+    check_memory,
+    estimate_memory_bytes,
+    physical_memory_bytes,
+)
+from cloudtwin.scenario import Scenario, load_scenario, scenario_hash, world_totals
 from cloudtwin.scenario.model import (
     EmpiricalLifetime,
     ExponentialLifetime,
@@ -29,6 +34,7 @@ _MAX_WORKLOAD_ROWS = 4  # keeps the summary on one screen
 def main(scenario: Path, sets: list[str]) -> None:
     """Load and check the scenario (a ScenarioError lists every problem); print what it holds."""
     loaded = load_scenario(scenario, sets)
+    check_memory(loaded)
     console = Console(highlight=False)
     for part in summary(loaded):
         console.print(part)

@@ -10,9 +10,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from cloudtwin.units import GIB_PER_TIB
 from cloudtwin.world import build_world, world_summary
-
-_GIB_PER_TIB = 1024
 
 
 def main(scenario: Path | None, preset: str | None, sets: list[str], json_: bool) -> None:
@@ -41,7 +40,7 @@ def _totals_line(name: str, totals: dict[str, Any]) -> str:
             ("vcpus", "vCPU"),
         )
     )
-    return f"[bold]{name}[/bold]: {counts}, {totals['memory_gib'] / _GIB_PER_TIB:,.1f} TiB of memory"
+    return f"[bold]{name}[/bold]: {counts}, {totals['memory_gib'] / GIB_PER_TIB:,.1f} TiB of memory"
 
 
 def _count(n: int, word: str) -> str:
@@ -69,5 +68,5 @@ def _counts(n_datacenters: int, part: dict[str, Any]) -> tuple[str, ...]:
         f"{part['racks']:,}",
         f"{part['servers']:,}",
         f"{part['vcpus']:,}",
-        f"{part['memory_gib'] / _GIB_PER_TIB:,.1f}",
+        f"{part['memory_gib'] / GIB_PER_TIB:,.1f}",
     )

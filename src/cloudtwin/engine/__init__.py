@@ -4,7 +4,7 @@ Public API (details in `core`, `metrics`, `explicit`):
 
 - `Engine(server_vcpus, server_memory_mib, zone_server_start, server_zone=None, server_datacenter=None,
   n_datacenters=None, policy="first-fit", seed=0, sample_every_s=3600.0, vm_capacity_hint=65536,
-  start_s=0.0)`, or `Engine.from_world(world, policy, seed, sample_every_s, vm_capacity_hint)`;
+  start_s=0.0)` (`cloudtwin.runner.engine_for_world` builds one over a world);
 - driving: `place_initial(arrivals)` (steady-state start at the current time), `advance(arrivals, t_end_s)`
   (a chunk: arrivals in [now, t_end_s), events up to t_end_s), `run_explicit(arrivals)`;
 - reading: `samples()` / `take_samples()` -> `Samples` (per tick, (T, zones) and (T, datacenters) arrays),
@@ -20,9 +20,9 @@ Same inputs and seed give bit-identical results, however a run is cut into chunk
 
 from __future__ import annotations
 
-from cloudtwin.placement import jitcache  # noqa: F401  (first: before any compiled function is defined)
 from cloudtwin.engine.core import Engine
 from cloudtwin.engine.explicit import simulate_explicit
 from cloudtwin.engine.metrics import Counters, Samples
+from cloudtwin.placement import jitcache  # noqa: F401  (first: before any compiled function is defined)
 
 __all__ = ["Counters", "Engine", "Samples", "simulate_explicit"]

@@ -176,7 +176,7 @@ def push(q: EventQueue, t: float, seq: int, payload: int) -> None:
             q.buckets[r + U(B_TAIL)] = blk
         w = U(BLOCK_WORDS * np.int64(q.buckets[r + U(B_TAIL)]) + 2 * pos)
         q.pool[w] = hp.time_bits(t + 0.0)
-        q.pool[w + U(1)] = (seq << 32) | payload
+        q.pool[w + U(1)] = hp.entry_word(seq, payload)
         q.buckets[r + U(B_COUNT)] = k + 1
         c[RING_N] += 1
     else:

@@ -2,7 +2,7 @@
 
 Typical use (the `cloudtwin run` driver):
 
-    engine = Engine.from_world(world, policy="best-fit", seed=ss, sample_every_s=3600.0)
+    engine = Engine(server_vcpus, server_memory_mib, zone_server_start, policy="best-fit", seed=ss)
     engine.place_initial(initial_vms)            # steady-state start (optional)
     for t_end, chunk in chunks:                  # arrivals with time in [now, t_end), time-sorted
         engine.advance(chunk, t_end)
@@ -18,22 +18,19 @@ the loop resumes. Handlers use `set_server_down/up`, `evict` and `place_now`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import numpy as np
 
+from cloudtwin.arrivals import Arrivals
 from cloudtwin.engine import calendar as cq
 from cloudtwin.engine import heap as hp
-from cloudtwin.engine import queue_growth as qg
 from cloudtwin.engine import loop, state
+from cloudtwin.engine import queue_growth as qg
 from cloudtwin.engine.inputs import check_arrivals, initial_departure_rate
 from cloudtwin.engine.metrics import Counters, Samples
 from cloudtwin.errors import EngineError
 from cloudtwin.placement.index import build_capacity, capacity_state, set_up
-from cloudtwin.workload.arrivals import Arrivals
-
-if TYPE_CHECKING:
-    from cloudtwin.world import World
 
 Handler = Callable[["Engine", float, int], None]
 TUNE_MIN_ARRIVALS = 256  # arrivals a chunk needs before its rate retunes the queue (estimate: ~6 % noise)
@@ -87,14 +84,6 @@ class Engine:
         self._ticks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._handlers: dict[int, Handler] = {}
         self._running = False
-
-    @classmethod
-    def from_world(cls, world: World, policy: str = "first-fit", seed: int | np.random.SeedSequence = 0,
-                   sample_every_s: float = 3600.0, vm_capacity_hint: int = 1 << 16) -> Engine:
-        """An engine over a `cloudtwin.world.World` (its server, zone and datacenter arrays)."""
-        return cls(world.server_vcpus, world.server_memory_mib, world.zone_server_start, world.server_zone,
-                   world.server_datacenter, len(world.datacenter_server_start) - 1, policy, seed, sample_every_s,
-                   vm_capacity_hint)
 
     # ------------------------------------------------------------------ driving
 
@@ -217,11 +206,11 @@ class Engine:
         self._ensure_room(1)
         seq = int(self._cnt[state.NEXT_SEQ])
         self._cnt[state.NEXT_SEQ] += 1
-        cq.push(self._queue, float(time_s), seq, (int(payload) << hp.KIND_BITS) | kind)
+        cq.push(self._queue, float(time_s), seq, hp.pack(int(payload), int(kind)))
 
     def _dispatch(self) -> None:
         payload = int(self._cnt[state.EVENT_PAYLOAD])
-        self._handlers[payload & hp.KIND_MASK](self, float(self._clk[state.EVENT_TIME_S]), payload >> hp.KIND_BITS)
+        self._handlers[hp.kind_of(payload)](self, float(self._clk[state.EVENT_TIME_S]), hp.index_of(payload))
 
     # ------------------------------------------------------------------ server state (for failures)
 

@@ -11,10 +11,10 @@ import time
 
 import numpy as np
 
+from cloudtwin.arrivals import Arrivals
 from cloudtwin.engine.core import Engine
 from cloudtwin.engine.inputs import check_arrivals
 from cloudtwin.errors import PlacementError
-from cloudtwin.workload.arrivals import Arrivals
 
 
 def simulate_explicit(server_vcpus: np.ndarray, server_memory_mib: np.ndarray, zone_server_start: np.ndarray,

@@ -36,6 +36,43 @@ _LOW32 = (1 << 32) - 1
 U = np.uint64
 
 
+# The 32-bit payload of an entry: `index << KIND_BITS | kind`. These four are the only place that layout is written.
+@njit(cache=True, inline="always")
+def pack(index, kind):  # type: ignore[no-untyped-def]
+    """The payload of an event of `kind` about `index` (a VM slot for a departure, the caller's number otherwise)."""
+    return (index << KIND_BITS) | kind
+
+
+@njit(cache=True, inline="always")
+def kind_of(payload):  # type: ignore[no-untyped-def]
+    """The kind of a payload (or of an entry's second word: the kind bits are its lowest)."""
+    return payload & KIND_MASK
+
+
+@njit(cache=True, inline="always")
+def index_of(payload):  # type: ignore[no-untyped-def]
+    """The index packed in a payload."""
+    return payload >> KIND_BITS
+
+
+@njit(cache=True, inline="always")
+def entry_word(seq, payload):  # type: ignore[no-untyped-def]
+    """An entry's second word: `seq << 32 | payload` (orders by seq when times tie)."""
+    return (seq << 32) | payload
+
+
+@njit(cache=True, inline="always")
+def seq_of(word):  # type: ignore[no-untyped-def]
+    """The sequence number in an entry's second word."""
+    return word >> 32
+
+
+@njit(cache=True, inline="always")
+def payload_of(word):  # type: ignore[no-untyped-def]
+    """The payload of an entry's second word (`seq << 32 | payload`)."""
+    return word & _LOW32
+
+
 @intrinsic
 def time_bits(typingctx, x):  # type: ignore[no-untyped-def]
     """The IEEE-754 bit pattern of a float64 as int64 (order-preserving for values >= +0.0)."""
@@ -76,7 +113,7 @@ def heap_capacity(h: np.ndarray) -> int:
 def push(h: np.ndarray, n: int, t: float, seq: int, payload: int) -> int:
     """Insert (t, seq, payload) into the heap of n entries; returns the new count (caller checks room)."""
     k0 = time_bits(t + 0.0)
-    k1 = (seq << 32) | payload
+    k1 = entry_word(seq, payload)
     i = n + 1
     while i > 1:
         p = i >> 1
@@ -141,12 +178,12 @@ def top_time(h: np.ndarray) -> float:
 
 @njit(cache=True, inline="always")
 def top_seq(h: np.ndarray) -> int:
-    return h[3] >> 32
+    return seq_of(h[3])
 
 
 @njit(cache=True, inline="always")
 def top_payload(h: np.ndarray) -> int:
-    return h[3] & _LOW32
+    return payload_of(h[3])
 
 
 @njit(cache=True, inline="always")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from cloudtwin.arrivals import Arrivals
 from cloudtwin.errors import CloudtwinError
-from cloudtwin.workload.arrivals import Arrivals
 
 # _first_bad() result slots: first offending index per rule, -1 = none
 UNSORTED, EARLY, LATE, ZONE, VCPUS, MEMORY, LIFETIME = range(7)
@@ -41,7 +41,7 @@ def check_arrivals(arrivals: Arrivals, n_zones: int, error: type[CloudtwinError]
                    before_s: float = np.inf, timed: bool = True) -> None:
     """Raise `error` listing every way `arrivals` breaks the engine's input contract (`timed`: check time_s)."""
     if not isinstance(arrivals, Arrivals):
-        raise error(f"arrivals must be a cloudtwin.workload.arrivals.Arrivals (got {type(arrivals).__name__})")
+        raise error(f"arrivals must be a cloudtwin.arrivals.Arrivals (got {type(arrivals).__name__})")
     if len(arrivals) == 0:
         return
     a = arrivals

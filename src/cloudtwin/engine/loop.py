@@ -21,15 +21,64 @@ from cloudtwin.engine import calendar as cq
 from cloudtwin.engine import heap as hp
 from cloudtwin.engine.borrow import borrowed
 from cloudtwin.engine.state import (
-    ACCEPTED, ARRIVALS, D_MEMORY_MIB, D_PLACEMENTS, D_VCPUS, D_VMS, DEPARTURES, EVENT_PAYLOAD, EVENT_SEQ,
-    EVENT_TIME_S, EVICTED, HOT_WIDTH, I_MEMORY_MIB, I_VCPUS, I_VMS, INITIAL_PLACED, INITIAL_REFUSED, N_FREE,
-    NEVER_USED, NEXT_SEQ, NEXT_TICK_S, NOW_S, ORIGIN_S, REFUSED, SAMPLE_EVERY_S, SIZE_BITS, SIZE_MASK, STALE,
-    T_END_S, T_START_S, TICK_INDEX, TICKS_BUFFERED, TIME_WIDTH, V_INSTANCE_TYPE, V_MEMORY_MIB, V_NEXT, V_PREV,
-    V_SEQ, V_SERVER, V_SIZE, V_WORKLOAD, Z_ARRIVALS, Z_DEPARTURES, Z_MEMORY_MIB, Z_REFUSALS, Z_VCPUS, Z_VMS,
-    Metrics, VmTable,
+    ACCEPTED,
+    ARRIVALS,
+    D_MEMORY_MIB,
+    D_PLACEMENTS,
+    D_VCPUS,
+    D_VMS,
+    DEPARTURES,
+    EVENT_PAYLOAD,
+    EVENT_SEQ,
+    EVENT_TIME_S,
+    EVICTED,
+    HOT_WIDTH,
+    I_MEMORY_MIB,
+    I_VCPUS,
+    I_VMS,
+    INITIAL_PLACED,
+    INITIAL_REFUSED,
+    N_FREE,
+    NEVER_USED,
+    NEXT_SEQ,
+    NEXT_TICK_S,
+    NOW_S,
+    ORIGIN_S,
+    REFUSED,
+    SAMPLE_EVERY_S,
+    SIZE_BITS,
+    SIZE_MASK,
+    STALE,
+    T_END_S,
+    T_START_S,
+    TICK_INDEX,
+    TICKS_BUFFERED,
+    TIME_WIDTH,
+    V_INSTANCE_TYPE,
+    V_MEMORY_MIB,
+    V_NEXT,
+    V_PREV,
+    V_SEQ,
+    V_SERVER,
+    V_SIZE,
+    V_WORKLOAD,
+    Z_ARRIVALS,
+    Z_DEPARTURES,
+    Z_MEMORY_MIB,
+    Z_REFUSALS,
+    Z_VCPUS,
+    Z_VMS,
+    Metrics,
+    VmTable,
 )
 from cloudtwin.placement.index import (
-    Capacity, allocate, choose, likely_choice, prefetch_release, prefetch_server, release,
+    Capacity,
+    allocate,
+    choose,
+    likely_choice,
+    prefetch_release,
+    prefetch_server,
+    release,
 )
 
 # Prefetch distances (estimates, tuned by measurement on aws-2014): a departure's VM row is fetched AHEAD_ROW
@@ -117,7 +166,7 @@ def start_vm(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt: n
     hot[r + V_INSTANCE_TYPE] = itype
     hot[r + V_WORKLOAD] = wl
     allocate(cap, z, s, c, m)
-    cq.push(q, end, seq, (slot << hp.KIND_BITS) | hp.DEPARTURE)
+    cq.push(q, end, seq, hp.pack(slot, hp.DEPARTURE))
     return _account(met, s, z, c, m, 1, t)
 
 
@@ -170,13 +219,13 @@ def _prefetch_departures(cap: Capacity, vms: VmTable, q: cq.EventQueue) -> None:
     AHEAD_ROW entries on, what the one AHEAD_PATH entries on will touch (its row is loaded by now) and the
     best-fit words of the one AHEAD_BITS on."""
     ahead = cq.run_entry(q, AHEAD_ROW)
-    if ahead >= 0 and ahead & hp.KIND_MASK == hp.DEPARTURE:  # both ends of the 48-byte row: one or two lines
-        r = HOT_WIDTH * ((ahead & 0xFFFFFFFF) >> hp.KIND_BITS)
+    if ahead >= 0 and hp.kind_of(ahead) == hp.DEPARTURE:  # both ends of the 48-byte row: one or two lines
+        r = HOT_WIDTH * hp.index_of(hp.payload_of(ahead))
         hp.prefetch(vms.hot, np.uint64(r))
         hp.prefetch(vms.hot, np.uint64(r + HOT_WIDTH - 1))
     ahead = cq.run_entry(q, AHEAD_PATH)
-    if ahead >= 0 and ahead & hp.KIND_MASK == hp.DEPARTURE:
-        r = HOT_WIDTH * ((ahead & 0xFFFFFFFF) >> hp.KIND_BITS)
+    if ahead >= 0 and hp.kind_of(ahead) == hp.DEPARTURE:
+        r = HOT_WIDTH * hp.index_of(hp.payload_of(ahead))
         s = np.int64(vms.hot[r + V_SERVER])
         if s >= 0:
             prefetch_server(cap, np.int64(vms.hot[r + V_SIZE] >> SIZE_BITS), s)
@@ -188,8 +237,8 @@ def _prefetch_departures(cap: Capacity, vms: VmTable, q: cq.EventQueue) -> None:
             if prv >= 0:
                 hp.prefetch(vms.hot, np.uint64(HOT_WIDTH * prv))
     ahead = cq.run_entry(q, AHEAD_BITS)
-    if ahead >= 0 and ahead & hp.KIND_MASK == hp.DEPARTURE:
-        r = HOT_WIDTH * ((ahead & 0xFFFFFFFF) >> hp.KIND_BITS)
+    if ahead >= 0 and hp.kind_of(ahead) == hp.DEPARTURE:
+        r = HOT_WIDTH * hp.index_of(hp.payload_of(ahead))
         s = np.int64(vms.hot[r + V_SERVER])
         if s >= 0:
             size = np.int64(vms.hot[r + V_SIZE])
@@ -226,17 +275,17 @@ def _pop_event(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt:
     kind for Python."""
     cq.drop(q, src)
     _prefetch_departures(cap, vms, q)
-    seq = k1 >> 32
-    payload = k1 & 0xFFFFFFFF
+    seq = hp.seq_of(k1)
+    payload = hp.payload_of(k1)
     t = hp.bits_time(k0)
-    kind = payload & hp.KIND_MASK
+    kind = hp.kind_of(payload)
     if kind != hp.DEPARTURE:
         cnt[EVENT_SEQ] = seq
         cnt[EVENT_PAYLOAD] = payload
         clk[EVENT_TIME_S] = t
         clk[NOW_S] = t
         return EVENT
-    slot = payload >> hp.KIND_BITS
+    slot = hp.index_of(payload)
     if vms.hot[HOT_WIDTH * slot + V_SEQ] != seq:
         cnt[STALE] += 1
         return DONE

@@ -14,8 +14,29 @@ from numba import njit
 
 from cloudtwin.engine import heap as hp
 from cloudtwin.engine.calendar import (
-    B_COUNT, B_HEAD, B_TAIL, BLOCK, BLOCK_WORDS, BUCKET_WIDTH, CUR, FAR_N, FREE_N, INDEX_MAX, LATE_N, NEXT_BUCKET,
-    PER_WIDTH, RING, RING_MASK, RING_N, RUN_LEN, RUN_POS, WIDTH_S, EventQueue, aligned_words, bucket_index, pending,
+    B_COUNT,
+    B_HEAD,
+    B_TAIL,
+    BLOCK,
+    BLOCK_WORDS,
+    BUCKET_WIDTH,
+    CUR,
+    FAR_N,
+    FREE_N,
+    INDEX_MAX,
+    LATE_N,
+    NEXT_BUCKET,
+    PER_WIDTH,
+    RING,
+    RING_MASK,
+    RING_N,
+    RUN_LEN,
+    RUN_POS,
+    WIDTH_S,
+    EventQueue,
+    aligned_words,
+    bucket_index,
+    pending,
     push,
 )
 
@@ -72,7 +93,7 @@ def _clear(q: EventQueue) -> None:
 @njit(cache=True, nogil=True)
 def _refill(q: EventQueue, k0: np.ndarray, k1: np.ndarray) -> None:
     for i in range(len(k0)):
-        push(q, hp.bits_time(k0[i]), k1[i] >> 32, k1[i] & 0xFFFFFFFF)
+        push(q, hp.bits_time(k0[i]), hp.seq_of(k1[i]), hp.payload_of(k1[i]))
 
 
 @njit(cache=True, nogil=True)
@@ -87,10 +108,10 @@ def renumber_keys(k0: np.ndarray, k1: np.ndarray, vm_event_seq: np.ndarray) -> i
     order = order[np.argsort(k0[order], kind="mergesort")]
     for rank in range(n):
         j = order[rank]
-        payload = k1[j] & 0xFFFFFFFF
-        if payload & hp.KIND_MASK == hp.DEPARTURE and vm_event_seq[payload >> hp.KIND_BITS] == k1[j] >> 32:
-            vm_event_seq[payload >> hp.KIND_BITS] = rank
-        k1[j] = (rank << 32) | payload
+        payload = hp.payload_of(k1[j])
+        if hp.kind_of(payload) == hp.DEPARTURE and vm_event_seq[hp.index_of(payload)] == hp.seq_of(k1[j]):
+            vm_event_seq[hp.index_of(payload)] = rank
+        k1[j] = hp.entry_word(rank, payload)
     return n
 
 

@@ -1,15 +1,18 @@
-"""What fails: per-level failure processes sampled into the failure event table, and availability mode.
+"""What fails: per-level failure processes sampled into the failure event table.
 
     resolve_failures(scenario.failures)       defaults (cited in `defaults`) merged with the scenario's levels
     FailureSampler(failures, world, seed)     the failure event table, `events_until(t_s)` chunk by chunk
     sample_failures(failures, world, t, seed) the whole table up to t in one call
-    availability_study(scenario, world, ...)  each service's availability, failures and repairs only
 """
 
 from __future__ import annotations
 
-from cloudtwin.failures.availability import ServiceAvailability, availability_study
-from cloudtwin.failures.defaults import DEFAULT_LEVELS, LEVEL_NAMES, ResolvedFailures, resolve_failures
+from cloudtwin.failures.defaults import (
+    DEFAULT_LEVELS,
+    LEVEL_NAMES,
+    ResolvedFailures,
+    resolve_failures,
+)
 from cloudtwin.failures.events import FailureEvents
 from cloudtwin.failures.sampling import BLOCK_S, FailureSampler, sample_failures
 from cloudtwin.failures.targets import injection_events
@@ -21,8 +24,6 @@ __all__ = [
     "FailureEvents",
     "FailureSampler",
     "ResolvedFailures",
-    "ServiceAvailability",
-    "availability_study",
     "injection_events",
     "resolve_failures",
     "sample_failures",

@@ -19,9 +19,7 @@ import numpy as np
 
 from cloudtwin.errors import FailureModelError
 from cloudtwin.scenario.model import FailureLevel
-
-SECONDS_PER_DAY = 86_400.0
-SECONDS_PER_HOUR = 3_600.0
+from cloudtwin.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 
 # Distribution codes shared with the compiled availability kernel.
 TTF_EXPONENTIAL, TTF_WEIBULL = 0, 1

@@ -61,7 +61,7 @@ class ServiceLayout:
 def service_layout(service: Service, world: World, key: str = "services") -> ServiceLayout:
     """Place `service`'s replicas on `world`; FailureModelError naming the key if a name or size does not fit."""
     try:
-        zones = _target_zones(service, world)
+        zones = target_zones(service, world)
     except WorldError as exc:
         raise FailureModelError(problems=[f"{key}: {line}" for line in exc.problems]) from None
     regions = list(dict.fromkeys(int(world.zone_region[z]) for z in zones))
@@ -125,7 +125,7 @@ def _down_from_zone(dcs: list[int], j: int) -> int:
     return dcs[j % len(dcs)]
 
 
-def _target_zones(service: Service, world: World) -> list[int]:
+def target_zones(service: Service, world: World) -> list[int]:
     """World indices of the zones the service may run in, in the scenario's order."""
     if service.zones:
         return list(dict.fromkeys(world.zone_index(name) for name in service.zones))

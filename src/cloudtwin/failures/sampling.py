@@ -28,7 +28,15 @@ from __future__ import annotations
 import numpy as np
 
 from cloudtwin.errors import FailureModelError
-from cloudtwin.failures.defaults import DATACENTER, LEVEL_CODE, RACK, REGION, SERVER, ZONE, ResolvedFailures
+from cloudtwin.failures.defaults import (
+    DATACENTER,
+    LEVEL_CODE,
+    RACK,
+    REGION,
+    SERVER,
+    ZONE,
+    ResolvedFailures,
+)
 from cloudtwin.failures.distributions import (
     LevelParams,
     burst_units,

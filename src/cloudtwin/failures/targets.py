@@ -11,10 +11,17 @@ from collections.abc import Sequence
 import numpy as np
 
 from cloudtwin.errors import FailureModelError, WorldError
-from cloudtwin.failures.defaults import DATACENTER, LEVEL_CODE, RACK, REGION, SERVER, ZONE
-from cloudtwin.failures.distributions import SECONDS_PER_HOUR
+from cloudtwin.failures.defaults import (
+    DATACENTER,
+    LEVEL_CODE,
+    RACK,
+    REGION,
+    SERVER,
+    ZONE,
+)
 from cloudtwin.failures.events import FailureEvents
 from cloudtwin.scenario.model import Injection
+from cloudtwin.units import SECONDS_PER_HOUR
 from cloudtwin.world import World
 
 

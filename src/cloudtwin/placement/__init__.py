@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from cloudtwin.placement import jitcache  # noqa: F401  (first: before any compiled function is defined)
 from cloudtwin.placement.index import (
-    Capacity, PlacementIndex, allocate, build_capacity, capacity_state, choose, release, set_up,
+    Capacity,
+    PlacementIndex,
+    allocate,
+    build_capacity,
+    capacity_state,
+    choose,
+    release,
+    set_up,
 )
 from cloudtwin.placement.policies import DEFINITIONS, POLICIES, policy_code
 

@@ -33,7 +33,14 @@ from numba import njit
 
 from cloudtwin.errors import PlacementError
 from cloudtwin.placement import bestfit, counts, tree
-from cloudtwin.placement.policies import BEST_FIT, FIRST_FIT, POWER_OF_TWO, RANDOM, WORST_FIT, policy_code
+from cloudtwin.placement.policies import (
+    BEST_FIT,
+    FIRST_FIT,
+    POWER_OF_TWO,
+    RANDOM,
+    WORST_FIT,
+    policy_code,
+)
 from cloudtwin.placement.prefetch import prefetch
 from cloudtwin.placement.rng import rng_state, uniform_int
 

@@ -37,7 +37,13 @@ DuckDB admits one writing process per file; `ResultsStore(path, read_only=True)`
 migrating. Appends are bulk (arrow batches), never row by row.
 """
 
-from cloudtwin.results.schema import METRIC_LEVELS, METRIC_VALUE_COLUMNS, ROW_TABLES, RUN_STATUSES, SCHEMA_VERSION
+from cloudtwin.results.schema import (
+    METRIC_LEVELS,
+    METRIC_VALUE_COLUMNS,
+    ROW_TABLES,
+    RUN_STATUSES,
+    SCHEMA_VERSION,
+)
 from cloudtwin.results.store import ResultsStore, run_guard
 
 __all__ = [

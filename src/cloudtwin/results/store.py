@@ -17,7 +17,12 @@ import numpy as np
 import pyarrow as pa
 
 from cloudtwin.errors import ResultsError
-from cloudtwin.results.columns import arrow_column, check_metric_shapes, row_table, string_dictionary
+from cloudtwin.results.columns import (
+    arrow_column,
+    check_metric_shapes,
+    row_table,
+    string_dictionary,
+)
 from cloudtwin.results.schema import (
     METRIC_LEVELS,
     METRIC_VALUE_COLUMNS,

@@ -4,13 +4,16 @@
     load_preset(name, overrides)        a preset shipped with cloudtwin
     parse_scenario(text, source, ...)   YAML text (the Python API and tests)
     scenario_to_yaml / scenario_hash    the resolved scenario written out / identified
-    estimate_memory_bytes(scenario)     what a run is estimated to need, checked at load
 """
 
 from __future__ import annotations
 
-from cloudtwin.scenario.limits import estimate_memory_bytes
-from cloudtwin.scenario.loader import load_preset, load_scenario, parse_scenario
+from cloudtwin.scenario.loader import (
+    load_preset,
+    load_scenario,
+    parse_scenario,
+    source_of,
+)
 from cloudtwin.scenario.model import Scenario
 from cloudtwin.scenario.serialize import scenario_hash, scenario_to_yaml
 from cloudtwin.scenario.totals import WorldTotals, world_totals
@@ -18,11 +21,11 @@ from cloudtwin.scenario.totals import WorldTotals, world_totals
 __all__ = [
     "Scenario",
     "WorldTotals",
-    "estimate_memory_bytes",
     "load_preset",
     "load_scenario",
     "parse_scenario",
     "scenario_hash",
     "scenario_to_yaml",
+    "source_of",
     "world_totals",
 ]

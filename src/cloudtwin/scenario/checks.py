@@ -18,10 +18,13 @@ from typing import Annotated, Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from cloudtwin.scenario.expand import group_names, group_sizes
-from cloudtwin.scenario.limits import MAX_DATACENTERS_IN_WORLD, MAX_DATACENTERS_PER_ZONE, MAX_SERVERS_PER_DATACENTER
+from cloudtwin.scenario.limits import (
+    MAX_DATACENTERS_IN_WORLD,
+    MAX_DATACENTERS_PER_ZONE,
+    MAX_SERVERS_PER_DATACENTER,
+)
 from cloudtwin.scenario.model import DatacenterGroup, PositiveInt, Scenario, World
 from cloudtwin.scenario.problems import KeyPath, Problem, did_you_mean, format_path
-
 
 
 def _field_adapter(cls: type[BaseModel], name: str) -> TypeAdapter[Any]:

@@ -16,30 +16,26 @@ from pydantic import ValidationError
 from cloudtwin.errors import ScenarioError
 from cloudtwin.scenario.checks import cross_check
 from cloudtwin.scenario.expand import expand_world
-from cloudtwin.scenario.limits import memory_problems
 from cloudtwin.scenario.model import Scenario
 from cloudtwin.scenario.overrides import apply_overrides
+from cloudtwin.scenario.preset_files import preset_path
 from cloudtwin.scenario.problems import Problem, SourceMap
 from cloudtwin.scenario.validation import validation_problems
 from cloudtwin.scenario.yamlsource import parse_yaml, read_text
 
 
-def load_scenario(path: str | Path, overrides: Sequence[str] = (), *, check_memory: bool = True) -> Scenario:
+def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     """The scenario in the YAML file `path`, with `--set` overrides applied; ScenarioError listing every problem."""
     file = Path(path)
     text = read_text(file, str(path))
-    return parse_scenario(text, source=str(path), base_dir=file.resolve().parent, overrides=overrides,
-                          check_memory=check_memory)
+    return parse_scenario(text, source=str(path), base_dir=file.resolve().parent, overrides=overrides)
 
 
-def load_preset(name: str, overrides: Sequence[str] = (), *, check_memory: bool = True) -> Scenario:
+def load_preset(name: str, overrides: Sequence[str] = ()) -> Scenario:
     """The preset `name` shipped with cloudtwin (see `cloudtwin presets`), with overrides applied."""
-    from cloudtwin.presets import preset_path  # the presets package reads YAML through this package
-
     path = preset_path(name)
     text = read_text(path, f"preset {name}")
-    return parse_scenario(text, source=f"preset {name}", base_dir=path.parent, overrides=overrides,
-                          check_memory=check_memory)
+    return parse_scenario(text, source=f"preset {name}", base_dir=path.parent, overrides=overrides)
 
 
 def parse_scenario(
@@ -47,12 +43,10 @@ def parse_scenario(
     source: str = "<string>",
     base_dir: Path | None = None,
     overrides: Sequence[str] = (),
-    *,
-    check_memory: bool = True,
 ) -> Scenario:
     """The scenario in YAML `text`; `source` names it in messages, relative trace paths resolve against `base_dir`.
 
-    `check_memory=False` skips the refusal of worlds too large for this machine (for listing presets).
+    Whether this machine can run it is `cloudtwin.runner.preflight`'s question, not the loader's.
     """
     where = SourceMap(source)
     data = parse_yaml(text, where)
@@ -71,11 +65,14 @@ def parse_scenario(
     if problems or scenario is None:
         raise where.error(problems)
     resolved = expand_world(scenario)
-    if check_memory:
-        problems = memory_problems(resolved)
-        if problems:
-            raise where.error(problems)
+    resolved._source = where
     return resolved
+
+
+def source_of(scenario: Scenario) -> SourceMap | None:
+    """The key-path -> line map of the file `scenario` was read from (None for one built in Python)."""
+    source = scenario._source
+    return source if isinstance(source, SourceMap) else None
 
 
 def _resolve_traces(data: dict[str, Any], base_dir: Path) -> list[Problem]:

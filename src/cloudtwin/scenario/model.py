@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 PositiveInt = Annotated[int, Field(gt=0)]
 PositiveFloat = Annotated[float, Field(gt=0)]
@@ -330,3 +337,5 @@ class Scenario(Frozen):
     failures: Literal["default"] | Failures | None = None
     network: Network = Network()
     growth: Growth = Growth()
+    #: Where the scenario was read from (key path -> line), so later checks can name file and line.
+    _source: object = PrivateAttr(default=None)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from cloudtwin.scenario.expand import expand_world
 from cloudtwin.scenario.model import Datacenter, Scenario
+from cloudtwin.units import MIB_PER_GIB
 
 
 @dataclass(frozen=True)
@@ -42,3 +45,11 @@ def world_totals(scenario: Scenario) -> WorldTotals:
         vcpus=sum(dc.servers * types[dc.server_type].vcpus for dc in datacenters if dc.server_type in types),
         memory_gib=sum(dc.servers * types[dc.server_type].memory_gib for dc in datacenters if dc.server_type in types),
     )
+
+
+def instance_type_sizes(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """(vcpus int32, memory_mib int64) per instance type, scenario order; memory is `round(memory_gib * 1024)` MiB."""
+    types = list(scenario.instance_types.values())
+    vcpus = np.asarray([t.vcpus for t in types], dtype=np.int32)
+    memory_mib = np.asarray([round(t.memory_gib * MIB_PER_GIB) for t in types], dtype=np.int64)
+    return vcpus, memory_mib

@@ -7,7 +7,7 @@ empirical Azure V1 (2017) table shipped in `data/`.
 
 from __future__ import annotations
 
-from cloudtwin.workload.arrivals import Arrivals
+from cloudtwin.arrivals import Arrivals
 from cloudtwin.workload.explicit import explicit_arrivals
 from cloudtwin.workload.lifetimes import (
     mean_lifetime_s,

@@ -18,7 +18,11 @@ from importlib import resources
 import numpy as np
 
 from cloudtwin.errors import WorkloadError
-from cloudtwin.scenario.model import EmpiricalLifetime, ExponentialLifetime, LognormalLifetime
+from cloudtwin.scenario.model import (
+    EmpiricalLifetime,
+    ExponentialLifetime,
+    LognormalLifetime,
+)
 from cloudtwin.workload.kernels import length_biased_in_bins, uniform_in_bins
 from cloudtwin.workload.targets import Categorical
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cloudtwin.arrivals import Arrivals
 from cloudtwin.scenario.model import PoissonArrivals
-from cloudtwin.workload.arrivals import Arrivals
 from cloudtwin.workload.kernels import thin_in_place
 from cloudtwin.workload.lifetimes import LifetimeDistribution
 from cloudtwin.workload.streams import Purpose, Streams

@@ -17,9 +17,9 @@ import math
 
 import numpy as np
 
+from cloudtwin.arrivals import Arrivals
 from cloudtwin.errors import WorkloadError
 from cloudtwin.scenario.model import PoissonArrivals, Scenario
-from cloudtwin.workload.arrivals import Arrivals
 from cloudtwin.workload.lifetimes import lifetime_distribution
 from cloudtwin.workload.poisson import BLOCK_S, PoissonSource
 from cloudtwin.workload.steady import expected_resident, initial_population
@@ -117,7 +117,7 @@ class WorkloadSampler:
 
     def initial_population(self) -> Arrivals:
         """The Poisson workloads' VMs running at t = 0 (time_s = 0, lifetime_s = residual life); traces add none."""
-        return initial_population(self)
+        return initial_population(self.poisson_sources, self.streams)
 
     def expected_resident_vms(self) -> float:
         """Mean size of `initial_population()`: Σ over Poisson workloads of ∫ λ(−u)(1 − F(u)) du."""

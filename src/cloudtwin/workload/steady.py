@@ -15,18 +15,15 @@ stationary population for heavy-tailed lifetimes. Trace workloads start empty.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 import numpy as np
 
-from cloudtwin.workload.arrivals import Arrivals
+from cloudtwin.arrivals import Arrivals
 from cloudtwin.workload.kernels import thin_ages_in_place
 from cloudtwin.workload.lifetimes import equilibrium_laplace
 from cloudtwin.workload.poisson import OMEGA_PER_S, PoissonSource
 from cloudtwin.workload.streams import Purpose, Streams
-
-if TYPE_CHECKING:
-    from cloudtwin.workload.sampler import WorkloadSampler
 
 CANDIDATE_BATCH = 1 << 18  # candidates per pass (2 MiB temporaries); part of the seed contract
 
@@ -93,7 +90,7 @@ def initial_population_of(source: PoissonSource, streams: Streams) -> Arrivals:
     )
 
 
-def initial_population(sampler: WorkloadSampler) -> Arrivals:
-    """The stationary population of every Poisson workload of `sampler` at t = 0, in workload order."""
-    parts = [initial_population_of(source, sampler.streams) for source in sampler.poisson_sources]
+def initial_population(sources: Sequence[PoissonSource], streams: Streams) -> Arrivals:
+    """The stationary population of every Poisson workload in `sources` at t = 0, in workload order."""
+    parts = [initial_population_of(source, streams) for source in sources]
     return parts[0] if len(parts) == 1 else Arrivals.concat(parts, sort=False)

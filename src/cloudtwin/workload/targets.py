@@ -15,6 +15,7 @@ import numpy as np
 
 from cloudtwin.errors import WorkloadError
 from cloudtwin.scenario.model import Scenario, Workload
+from cloudtwin.scenario.totals import instance_type_sizes
 from cloudtwin.workload.kernels import alias_draw
 
 
@@ -92,14 +93,6 @@ def target_zone_probabilities(workload: Workload, zones: ZoneIndex, where: str) 
 
 def instance_type_names(scenario: Scenario) -> tuple[str, ...]:
     return tuple(scenario.instance_types)
-
-
-def instance_type_sizes(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
-    """(vcpus int32, memory_mib int64) per instance type; memory is `round(memory_gib * 1024)` MiB."""
-    types = list(scenario.instance_types.values())
-    vcpus = np.asarray([t.vcpus for t in types], dtype=np.int32)
-    memory_mib = np.asarray([round(t.memory_gib * 1024) for t in types], dtype=np.int64)
-    return vcpus, memory_mib
 
 
 def instance_mix_probabilities(workload: Workload, scenario: Scenario, where: str) -> np.ndarray:

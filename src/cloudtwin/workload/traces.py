@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
+from cloudtwin.arrivals import Arrivals
 from cloudtwin.errors import WorkloadError
 from cloudtwin.scenario.model import TraceArrivals
-from cloudtwin.workload.arrivals import Arrivals
 from cloudtwin.workload.azure_v1 import (
     BATCH_END,
     censoring_time_s,

@@ -11,11 +11,11 @@ import numpy as np
 
 from cloudtwin.errors import WorldError
 from cloudtwin.scenario.model import DatacenterGroup, Scenario
+from cloudtwin.units import MIB_PER_GIB
 from cloudtwin.world.topology import World
 
 _INT32_MAX = np.iinfo(np.int32).max
 _INT16_MAX = np.iinfo(np.int16).max
-MIB_PER_GIB = 1024
 
 
 def build_world(scenario: Scenario) -> World:

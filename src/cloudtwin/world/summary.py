@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cloudtwin.units import MIB_PER_GIB
 from cloudtwin.world.topology import World
-
-_MIB_PER_GIB = 1024
 
 
 def world_summary(world: World) -> dict[str, Any]:
@@ -16,7 +15,7 @@ def world_summary(world: World) -> dict[str, Any]:
             "servers": world.servers_per(level).tolist(),
             "racks": world.racks_per(level).tolist(),
             "vcpus": world.vcpus_per(level).tolist(),
-            "memory_gib": (world.memory_mib_per(level) / _MIB_PER_GIB).tolist(),
+            "memory_gib": (world.memory_mib_per(level) / MIB_PER_GIB).tolist(),
         }
         for level in ("region", "zone", "datacenter")
     }

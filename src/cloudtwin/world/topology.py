@@ -20,6 +20,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 
 from cloudtwin.errors import WorldError
+from cloudtwin.units import MIB_PER_GIB
 
 Level = Literal["region", "zone", "datacenter", "rack", "server"]
 
@@ -137,7 +138,7 @@ class World:
             "racks": self.n_racks,
             "servers": self.n_servers,
             "vcpus": int(self.vcpus_per("region").sum()),
-            "memory_gib": int(self.memory_mib_per("region").sum()) / 1024,
+            "memory_gib": int(self.memory_mib_per("region").sum()) / MIB_PER_GIB,
         }
 
     def _server_start(self, level: str) -> np.ndarray:

@@ -4,7 +4,7 @@
 Random streams are spawned from the scenario seed in a fixed order (workload,
 engine, failures, services), so adding a stream never shifts the others and the
 same seed gives bit-identical results. Failures (`failures:`) and services
-(`services:`) run inside the engine through `cloudtwin.engine.failover`; the
+(`services:`) run inside the engine through `cloudtwin.failover.failover`; the
 `services` stream is reserved (replica placement draws nothing at random).
 """
 
@@ -18,22 +18,20 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-import cloudtwin
-from cloudtwin.engine.core import Engine
-from cloudtwin.engine.failover import Failover, failure_summary
-from cloudtwin.engine.metrics import Counters, Samples
-from cloudtwin.engine.waiting import RestartStats
+from cloudtwin.engine import Counters, Engine, Samples
+from cloudtwin.failover import Failover, RestartStats, failure_summary
 from cloudtwin.failures import LEVEL_NAMES
 from cloudtwin.results import ResultsStore, run_guard
 from cloudtwin.scenario import Scenario, scenario_hash, scenario_to_yaml
-from cloudtwin.world import World, build_world
+from cloudtwin.version import __version__
+from cloudtwin.units import MIB_PER_GIB, SECONDS_PER_DAY, SECONDS_PER_HOUR
 from cloudtwin.workload.sampler import WorkloadSampler
+from cloudtwin.world import World, build_world
 
 #: Stream order under the scenario seed; append new streams, never reorder.
 STREAMS = ("workload", "engine", "failures", "services")
 #: A chunk holds about this many arrivals (memory ~ 50 B each), at least one hour, at most ten days.
 CHUNK_ARRIVALS = 2_000_000
-MIB_PER_GIB = 1024.0
 
 Progress = Callable[[float, int], None]  # (simulated seconds done, events so far)
 
@@ -62,9 +60,9 @@ def ignored_sections(scenario: Scenario) -> list[str]:
 
 def chunk_seconds(rate_per_s: float, horizon_s: float) -> float:
     """Simulated seconds per engine call: ~CHUNK_ARRIVALS arrivals, whole hours, 1 h to 10 days."""
-    hours = CHUNK_ARRIVALS / max(rate_per_s * 3600.0, 1e-9)
+    hours = CHUNK_ARRIVALS / max(rate_per_s * SECONDS_PER_HOUR, 1e-9)
     hours = min(max(1.0, math.floor(hours)), 240.0)
-    return min(hours * 3600.0, max(horizon_s, 3600.0))
+    return min(hours * SECONDS_PER_HOUR, max(horizon_s, SECONDS_PER_HOUR))
 
 
 @dataclass
@@ -79,7 +77,7 @@ class RunParts:
 
     @property
     def horizon_s(self) -> float:
-        return self.scenario.horizon.days * 86400.0
+        return self.scenario.horizon.days * SECONDS_PER_DAY
 
     def start(self, say: Callable[[str], None] = lambda _msg: None) -> None:
         """The state at time 0: servers already down and service replicas first, then the population."""
@@ -109,6 +107,13 @@ class RunParts:
         return self.failover.summary(self.horizon_s)
 
 
+def engine_for_world(world: World, policy: str = "first-fit", seed: int | np.random.SeedSequence = 0,
+                     sample_every_s: float = 3600.0, vm_capacity_hint: int = 1 << 16) -> Engine:
+    """An engine over a world's servers, zones and datacenters (the engine itself knows no world)."""
+    return Engine(world.server_vcpus, world.server_memory_mib, world.zone_server_start, world.server_zone,
+                  world.server_datacenter, world.n_datacenters, policy, seed, sample_every_s, vm_capacity_hint)
+
+
 def prepare_run(scenario: Scenario) -> RunParts:
     """Build the world, the workload sampler, the engine and the failover of `scenario` from its seed."""
     world = build_world(scenario)
@@ -116,7 +121,7 @@ def prepare_run(scenario: Scenario) -> RunParts:
     sampler = WorkloadSampler(scenario, streams["workload"])
     sample_every_s = scenario.horizon.sample_every_minutes * 60.0
     hint = int(sampler.expected_resident_vms() * 1.05) + 1024
-    engine = Engine.from_world(world, scenario.placement.policy, streams["engine"], sample_every_s, hint)
+    engine = engine_for_world(world, scenario.placement.policy, streams["engine"], sample_every_s, hint)
     failover = Failover(engine, world, scenario, streams["failures"]) \
         if scenario.failures is not None or scenario.services else None
     return RunParts(scenario, world, sampler, engine, failover)
@@ -130,13 +135,14 @@ def simulate(scenario: Scenario, db_path: Path | str, progress: Progress | None 
     world, engine, failover = run.world, run.engine, run.failover
     with ResultsStore(db_path) as store:
         run_id = store.start_run(scenario.name, scenario_to_yaml(scenario), scenario_hash(scenario), scenario.seed,
-                                 cloudtwin.__version__)
+                                 __version__)
         with run_guard(store, run_id):
             run.start(status or (lambda _msg: None))
             for t, samples in run.advance_chunks():
                 _store_samples(store, run_id, world, samples)
                 if failover is not None:
-                    failover.flush(store, run_id, samples.time_s)
+                    for table, rows in failover.take_rows(samples.time_s).items():
+                        store.append_rows(table, run_id, rows)
                 if progress is not None:
                     progress(t, engine.counters().events)
             counters = engine.counters()
@@ -216,7 +222,7 @@ def _outcome(run_id: int, scenario: Scenario, world: World, c: Counters, store: 
             "mean": float(np.sum(c.zone_vcpu_seconds) / (max(c.elapsed_s, 1e-300) * max(capacity.sum(), 1.0))),
             "per_zone": {z: float(f) for z, f in zip(world.zone_names, vcpu_fraction)},
         },
-        "sim_days": c.elapsed_s / 86400.0,
+        "sim_days": c.elapsed_s / SECONDS_PER_DAY,
         "wall_s": wall_s,
         "events_per_s": c.events / wall_s if wall_s > 0 else None,
         **failures,

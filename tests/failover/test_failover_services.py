@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from failover_scenarios import lab, table
 
-from cloudtwin.engine.service_health import MINUTES_PER_YEAR
+from cloudtwin.failover.health import MINUTES_PER_YEAR
+from cloudtwin.failover.replicas import SERVICE_WORKLOAD_BASE
+from cloudtwin.runner.simulate import prepare_run, simulate
 from cloudtwin.scenario import Scenario
-from cloudtwin.engine.services import SERVICE_WORKLOAD_BASE
-from cloudtwin.engine.simulate import prepare_run, simulate
 
 Y_HOURS = 24.0
 DELAY_H = 5 / 60

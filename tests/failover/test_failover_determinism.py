@@ -6,7 +6,7 @@ from pathlib import Path
 
 from failover_scenarios import table, zone_failover
 
-from cloudtwin.engine.simulate import simulate
+from cloudtwin.runner.simulate import simulate
 
 
 def _tables(db: Path, run_id: int) -> dict[str, list[tuple]]:

@@ -32,17 +32,21 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from cloudtwin.analysis.stats import mean_ci
 from cloudtwin.errors import FailureModelError, ScenarioError
-from cloudtwin.failures.availability_kernel import simulate_replications
-from cloudtwin.failures.defaults import LEVEL_CODE, LEVEL_NAMES, ResolvedFailures, resolve_failures
+from cloudtwin.failover.availability_kernel import simulate_replications
+from cloudtwin.failures.defaults import (
+    LEVEL_CODE,
+    LEVEL_NAMES,
+    ResolvedFailures,
+    resolve_failures,
+)
 from cloudtwin.failures.distributions import LevelParams
 from cloudtwin.failures.layout import ServiceLayout, service_layout
-from cloudtwin.failures.stats import mean_ci
 from cloudtwin.scenario.model import Scenario
+from cloudtwin.units import MINUTES_PER_YEAR, SECONDS_PER_MINUTE, SECONDS_PER_YEAR
 from cloudtwin.world import World
 
-SECONDS_PER_YEAR = 365.25 * 86_400.0
-MINUTES_PER_YEAR = 365.25 * 24 * 60
 CONFIDENCE = 0.99
 # Key of the availability stream under the scenario seed (other streams use other keys).
 AVAILABILITY_STREAM = 0xA7A1
@@ -147,7 +151,7 @@ def simulate_service(
     if layout.replace_in_other_zone:
         restartable |= (1 << LEVEL_CODE["zone"]) | (1 << LEVEL_CODE["region"])
     horizon_s = years * SECONDS_PER_YEAR
-    delay_s = failures.restart.delay_minutes * 60.0
+    delay_s = failures.restart.delay_minutes * SECONDS_PER_MINUTE
     parts = []
     start = time.perf_counter()
     for lo in range(0, replications, batch):
@@ -196,8 +200,8 @@ def summarize(
         incidents_per_year=inc,
         incidents_ci_low=max(0.0, inc_lo),
         incidents_ci_high=inc_hi,
-        longest_outage_minutes=float(longest_s.max()) / 60.0,
-        mean_outage_minutes=float(unhealthy_s.sum()) / 60.0 / total_incidents if total_incidents else 0.0,
+        longest_outage_minutes=float(longest_s.max()) / SECONDS_PER_MINUTE,
+        mean_outage_minutes=float(unhealthy_s.sum()) / SECONDS_PER_MINUTE / total_incidents if total_incidents else 0.0,
         replications=len(unhealthy_s),
         years=years,
         events=events,

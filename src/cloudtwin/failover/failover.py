@@ -16,7 +16,7 @@ Rules:
   is down, so no VM departs while waiting and interrupted = restarted + lost + still waiting holds
   exactly.
 - Zone and region failures: nothing moves across zones; the VMs are down until the repair and try
-  to restart in their zone then (service replicas may move: `cloudtwin.engine.services`).
+  to restart in their zone then (service replicas may move: `cloudtwin.failover.replicas`).
 - A VM that finds no room waits, tried again at every repair in its zone (vSphere HA does the
   same: "vSphere HA waits for more unreserved capacity to become available, for example, due to a
   host coming back online, and then retries", VMware vSphere Availability guide, "VM restart
@@ -38,14 +38,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cloudtwin.engine.core import Engine
-from cloudtwin.engine.services import SERVICE_WORKLOAD_BASE, ServiceReplicas
-from cloudtwin.engine.waiting import RestartStats, WaitingVms
-from cloudtwin.failures import LEVEL_NAMES, FailureEvents, FailureSampler, resolve_failures
+from cloudtwin.failover.replicas import SERVICE_WORKLOAD_BASE, ServiceReplicas
+from cloudtwin.failover.waiting import RestartStats, WaitingVms
+from cloudtwin.failures import (
+    LEVEL_NAMES,
+    FailureEvents,
+    FailureSampler,
+    resolve_failures,
+)
 from cloudtwin.failures.defaults import DATACENTER, RACK, SERVER, ZONE
 from cloudtwin.scenario.model import Scenario
+from cloudtwin.units import SECONDS_PER_HOUR, SECONDS_PER_MINUTE
 
 if TYPE_CHECKING:
-    from cloudtwin.results import ResultsStore
     from cloudtwin.world import World
 
 # Event kinds handed to the engine (1..15; 0 is a departure).
@@ -55,8 +60,6 @@ DUE, RETRY = 0, 1
 #: While ready VMs wait for room, they are tried again this often (estimate: a control plane's retry
 #: loop; it sets the resolution of restart times when a zone is full and costs one handler a try).
 RETRY_EVERY_S = 60.0
-SECONDS_PER_MINUTE = 60.0
-SECONDS_PER_HOUR = 3600.0
 
 
 @dataclass(frozen=True)
@@ -237,13 +240,16 @@ class Failover:
 
     # ------------------------------------------------------------------ output
 
-    def flush(self, store: ResultsStore, run_id: int, tick_times_s: np.ndarray) -> None:
-        """Append the failures applied and the service rows (changes and ticks) since the last flush."""
+    def take_rows(self, tick_times_s: np.ndarray) -> dict[str, dict[str, list]]:
+        """Rows of the `failures` and `services` tables since the last call (services: each change, and the
+        state at each of `tick_times_s`), by table name."""
+        out: dict[str, dict[str, list]] = {}
         if self._rows["time_s"]:
-            store.append_rows("failures", run_id, self._rows)
+            out["failures"] = self._rows
             self._rows = {name: [] for name in self._rows}
         if self.services is not None:
-            store.append_rows("services", run_id, self.services.rows(tick_times_s))
+            out["services"] = self.services.rows(tick_times_s)
+        return out
 
     def vms_by_level(self) -> dict[str, int]:
         """VMs interrupted by failures of each level."""

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cloudtwin.arrivals import Arrivals
 from cloudtwin.engine.core import Engine
-from cloudtwin.workload.arrivals import Arrivals
-
-SECONDS_PER_MINUTE = 60.0
+from cloudtwin.units import SECONDS_PER_MINUTE
 
 _COLUMNS: dict[str, type] = {
     "vcpus": np.int32,

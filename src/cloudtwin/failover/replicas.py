@@ -4,7 +4,7 @@ Each replica is a VM of the service's instance type whose `workload` is `-2 - k`
 workloads are >= 0, explicit arrivals -1) and whose lifetime outlives any horizon. At the start,
 replica j goes to the rack `cloudtwin.failures.layout.service_layout` gives it (distinct racks, so no
 two replicas share a server or a rack); inside that rack the zone's placement policy picks the
-server. A replica interrupted by a failure follows the restart rules of `cloudtwin.engine.failover`
+server. A replica interrupted by a failure follows the restart rules of `cloudtwin.failover.failover`
 (delay, then room in its zone or a wait until its deadline, then lost), restarting on a server of
 no rack that hosts another running replica of the service; with `replace_in_other_zone` it tries its
 own zone first, then the service's other zones in the scenario's order. Waiting replicas are tried
@@ -24,15 +24,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from cloudtwin.arrivals import Arrivals
 from cloudtwin.engine.core import Engine
-from cloudtwin.engine.service_health import health_figures, last_per_instant, sampled
-from cloudtwin.engine.waiting import RestartStats
 from cloudtwin.errors import FailureModelError
-from cloudtwin.failures.layout import _target_zones as target_zones  # the zones the layout is built on
-from cloudtwin.failures.layout import service_layout
+from cloudtwin.failover.health import health_figures, last_per_instant, sampled
+from cloudtwin.failover.waiting import RestartStats
+from cloudtwin.failures.layout import service_layout, target_zones
 from cloudtwin.scenario.model import Scenario
-from cloudtwin.workload.arrivals import Arrivals
-from cloudtwin.workload.targets import instance_type_sizes
+from cloudtwin.scenario.totals import instance_type_sizes
 
 if TYPE_CHECKING:
     from cloudtwin.world import World

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from failover_scenarios import lab
 
-from cloudtwin.engine.simulate import RunParts, prepare_run
+from cloudtwin.runner.simulate import RunParts, prepare_run
 
 HOUR = 3600.0
 

@@ -6,9 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-
-from cloudtwin.analysis.availability import component_availability, service_availability_over_zones
 from cli_runner import run_cli
+
+from cloudtwin.analysis.availability import (
+    component_availability,
+    service_availability_over_zones,
+)
 
 SCENARIOS = Path(__file__).resolve().parents[2] / ".." / "shared" / "scenarios"
 

@@ -4,7 +4,7 @@ One replication is an event-driven simulation over a handful of components (each
 server and rack, the datacenters, zones and regions it can live in); replications run in
 parallel (`prange`), each seeded with its own 32-bit seed, so a replication's result does
 not depend on the thread or the batch it ran in. The layout arrays come from
-`cloudtwin.failures.layout`; the rules are documented in `cloudtwin.failures.availability`.
+`cloudtwin.failures.layout`; the rules are documented in `cloudtwin.failover.availability`.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from cloudtwin.analysis.availability import (
     service_availability_over_zones,
 )
 from cloudtwin.errors import ScenarioError
-from cloudtwin.failures.availability import availability_study
+from cloudtwin.failover.availability import availability_study
 from cloudtwin.world import build_world
 
 NEVER_MINUTES = 1e12  # a restart delay no repair reaches: replicas wait for their own repair

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from engine_streams import poisson
 
-from cloudtwin.engine import Engine
+from cloudtwin.runner import engine_for_world
 from cloudtwin.scenario.model import Scenario
 from cloudtwin.world import build_world
 
@@ -23,7 +23,7 @@ SCENARIO = {
 def test_datacenter_counters_follow_the_world() -> None:
     """Each datacenter's resident VMs are the VMs on its servers; zones sum their datacenters."""
     world = build_world(Scenario.model_validate(SCENARIO))
-    engine = Engine.from_world(world, policy="random", seed=4, sample_every_s=3600.0)
+    engine = engine_for_world(world, policy="random", seed=4, sample_every_s=3600.0)
     engine.advance(poisson(0.2, 3600.0, 6 * 3600.0, seed=1, n_zones=2, vcpus=(2, 4), memory_mib_per_vcpu=4096),
                    6 * 3600.0)
     s = engine.samples()

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MINUTES_PER_YEAR = 365.25 * 24 * 60
-SECONDS_PER_MINUTE = 60.0
+from cloudtwin.units import MINUTES_PER_YEAR, SECONDS_PER_MINUTE
 
 
 def last_per_instant(time_s: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from failover_scenarios import query, table, zone_failover
 
-from cloudtwin.engine.simulate import simulate
+from cloudtwin.runner.simulate import simulate
 
 HOUR = 3600.0
 OUTAGE = (24 * HOUR, 27 * HOUR)

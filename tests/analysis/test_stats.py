@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cloudtwin.failures.stats import mean_ci, student_t_cdf, student_t_quantile
+from cloudtwin.analysis.stats import mean_ci, student_t_cdf, student_t_quantile
 
 
 @pytest.mark.parametrize(
