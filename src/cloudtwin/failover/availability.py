@@ -1,27 +1,24 @@
 """Availability mode: each service's availability under failures, repairs and restarts only.
 
-No tenant churn: a zone always has room to restart a replica (the assumption that lets
-centuries of simulated time run in seconds; `cloudtwin run` models capacity). Per service,
-per replication, an event-driven simulation (compiled, `availability_kernel`) follows:
+No tenant VMs: centuries of simulated time run in seconds. Per service, per replication, an
+event-driven simulation (compiled, `availability_kernel`) follows the failure processes of the
+service's datacenters, zones and regions and of every rack and server its replicas use or try
+(alternating renewal processes as in `cloudtwin.failures.sampling`, bursts included), and applies
+the restart model of `cloudtwin.failover.rules` exactly as `cloudtwin run` does:
 
-- the failure processes of each replica's server and rack (its own), and of every
-  datacenter, zone and region of the service's target zones (shared: two replicas in one
-  zone see the same zone failures) — alternating renewal processes as in
-  `cloudtwin.failures.sampling`, bursts included (a replica is hit when the contiguous
-  share covers its rack, server, datacenter or zone);
-- a replica is down while any failure covers it. A server, rack or datacenter failure is
-  recovered by restarting the replica elsewhere in its zone `failures.restart.delay_minutes`
-  after it went down (another rack of its datacenter when the datacenter is up there, else
-  another datacenter of the zone), so its outage is min(repair, delay). A zone or region
-  failure keeps it down until repair, unless the service has `replace_in_other_zone`: then
-  it restarts after the delay in another of its zones that is up. A replica that cannot be
-  placed waits for its repair;
+- a replica on a failed server, rack, datacenter or zone is down from that instant; it is tried
+  again `failures.restart.delay_minutes` later (after a zone or region failure, at its repair,
+  unless the service has `replace_in_other_zone`);
+- it fits on any up server of its allowed zones with room for it beside the replicas already
+  there, within its spread rule (a rack hosting no other running replica of the service): the
+  lowest-numbered such server, its own zone first, then the service's other zones when it may
+  move; when none has room it waits for a repair (or a replica leaving a rack), and is never lost;
 - the service is healthy while at least `healthy_when.at_least` replicas run.
 
-Services are simulated one at a time (each one's figures are marginal; they are correct
-however services share domains). Injections (`failures.inject`) are scripted events of one
-run and play no part here. Each replication is `years` long and starts in steady state;
-figures are means over replications with a 99 % Student-t confidence interval.
+Services are simulated one at a time (each one's figures are marginal: a run would have them
+compete for the same racks). Injections (`failures.inject`) are scripted events of one run and
+play no part here. Each replication is `years` long and starts in steady state; figures are
+means over replications with a 99 % Student-t confidence interval.
 """
 
 from __future__ import annotations
@@ -34,7 +31,17 @@ import numpy as np
 
 from cloudtwin.analysis.stats import mean_ci
 from cloudtwin.errors import FailureModelError, ScenarioError
-from cloudtwin.failover.availability_kernel import simulate_replications
+from cloudtwin.failover.availability_kernel import (
+    N_PARAMS,
+    OK,
+    P_BURST,
+    P_REP_MEAN,
+    P_SCALE,
+    P_SHAPE,
+    P_SIGMA,
+    P_UP_MEAN,
+    simulate_replications,
+)
 from cloudtwin.failures.defaults import (
     LEVEL_CODE,
     LEVEL_NAMES,
@@ -44,6 +51,7 @@ from cloudtwin.failures.defaults import (
 from cloudtwin.failures.distributions import LevelParams
 from cloudtwin.failures.layout import ServiceLayout, service_layout
 from cloudtwin.scenario.model import Scenario
+from cloudtwin.scenario.totals import instance_type_sizes
 from cloudtwin.units import MINUTES_PER_YEAR, SECONDS_PER_MINUTE, SECONDS_PER_YEAR
 from cloudtwin.world import World
 
@@ -52,6 +60,9 @@ CONFIDENCE = 0.99
 AVAILABILITY_STREAM = 0xA7A1
 # Replications per compiled call: the progress bar's step (results do not depend on it).
 DEFAULT_BATCH = 256
+#: Racks and servers one replication may track (it tracks those its replicas use or try: a handful each).
+TRACKED_BASE = 4096
+TRACKED_PER_REPLICA = 64
 
 Progress = Callable[[int], None]
 
@@ -90,39 +101,18 @@ class ServiceAvailability:
         return out
 
 
-def level_arrays(failures: ResolvedFailures) -> dict[str, np.ndarray]:
-    """Per-level parameter arrays (index = level code) for the kernel; levels off have `on` False."""
-    n = len(LEVEL_NAMES)
-    arrays = {
-        "on": np.zeros(n, np.bool_),
-        "ttf": np.zeros(n, np.int64),
-        "up_mean": np.ones(n),
-        "shape": np.ones(n),
-        "scale": np.ones(n),
-        "ttr": np.zeros(n, np.int64),
-        "rep_mean": np.ones(n),
-        "mu": np.zeros(n),
-        "sigma": np.ones(n),
-        "p_down": np.zeros(n),
-        "burst_share": np.ones(n),
-    }
+def level_table(failures: ResolvedFailures) -> np.ndarray:
+    """Per-level parameters for the kernel, a row per level code (`availability_kernel.P_*` columns)."""
+    table = np.zeros((len(LEVEL_NAMES), N_PARAMS))
+    table[:, [P_UP_MEAN, P_SHAPE, P_SCALE, P_REP_MEAN, P_SIGMA, P_BURST]] = 1.0
     for name, level in failures.levels.items():
         code = LEVEL_CODE[name]
         p = LevelParams.of(level, f"failures.{name}")
         if code == 0 and p.burst_share < 1.0:
             raise FailureModelError(f"failures.server.burst_share: a server fails whole (got {p.burst_share!r})")
-        arrays["on"][code] = True
-        arrays["ttf"][code] = p.ttf_kind
-        arrays["up_mean"][code] = p.mean_up_s
-        arrays["shape"][code] = p.weibull_shape
-        arrays["scale"][code] = p.weibull_scale_s
-        arrays["ttr"][code] = p.ttr_kind
-        arrays["rep_mean"][code] = p.mean_repair_s
-        arrays["mu"][code] = p.lognormal_mu
-        arrays["sigma"][code] = p.repair_sigma
-        arrays["p_down"][code] = p.down_probability
-        arrays["burst_share"][code] = p.burst_share
-    return arrays
+        table[code] = (1.0, p.ttf_kind, p.mean_up_s, p.weibull_shape, p.weibull_scale_s, p.ttr_kind,
+                       p.mean_repair_s, p.lognormal_mu, p.repair_sigma, p.down_probability, p.burst_share)
+    return table
 
 
 def replication_seeds(seed: int, service_index: int, replications: int) -> np.ndarray:
@@ -134,6 +124,9 @@ def replication_seeds(seed: int, service_index: int, replications: int) -> np.nd
 def simulate_service(
     layout: ServiceLayout,
     failures: ResolvedFailures,
+    world: World,
+    replica_vcpus: int,
+    replica_memory_mib: int,
     *,
     years: float,
     replications: int,
@@ -146,23 +139,26 @@ def simulate_service(
         raise FailureModelError(f"--replications: at least 2 are needed for a confidence interval (got {replications})")
     if not years > 0:
         raise FailureModelError(f"--years: must be > 0 (got {years!r})")
-    lv = level_arrays(failures)
-    restartable = (1 << LEVEL_CODE["server"]) | (1 << LEVEL_CODE["rack"]) | (1 << LEVEL_CODE["datacenter"])
-    if layout.replace_in_other_zone:
-        restartable |= (1 << LEVEL_CODE["zone"]) | (1 << LEVEL_CODE["region"])
+    table = level_table(failures)
     horizon_s = years * SECONDS_PER_YEAR
     delay_s = failures.restart.delay_minutes * SECONDS_PER_MINUTE
+    max_tracked = TRACKED_BASE + TRACKED_PER_REPLICA * layout.replicas
+    world_args = (layout.rep_dc, layout.rep_rack, layout.dc_zone, layout.dc_pos, layout.dc_racks,
+                  world.datacenter_rack_start[layout.dc_index].astype(np.int64), layout.zone_region, layout.zone_pos,
+                  layout.zone_units, layout.zone_dc_lo, layout.zone_dc_hi, layout.region_units,
+                  world.rack_server_start.astype(np.int64), world.server_vcpus, world.server_memory_mib)
     parts = []
     start = time.perf_counter()
     for lo in range(0, replications, batch):
         hi = min(lo + batch, replications)
-        parts.append(
-            simulate_replications(
-                seeds[lo:hi], horizon_s, layout.at_least, delay_s, restartable,
-                lv["on"], lv["ttf"], lv["up_mean"], lv["shape"], lv["scale"], lv["ttr"], lv["rep_mean"], lv["mu"],
-                lv["sigma"], lv["p_down"], lv["burst_share"], *layout.kernel_args(),
-            )
-        )
+        *figures, status = simulate_replications(
+            seeds[lo:hi], horizon_s, layout.at_least, delay_s, layout.replace_in_other_zone, replica_vcpus,
+            replica_memory_mib, table, max_tracked, *world_args)
+        if np.any(status != OK):
+            raise FailureModelError(
+                f"services: {layout.name!r}: a replication looked at more than {max_tracked:,} racks and servers;"
+                " shorten --years")
+        parts.append(figures)
         if progress is not None:
             progress(hi - lo)
     wall_s = time.perf_counter() - start
@@ -231,15 +227,20 @@ def availability_study(
     if problems:
         raise ScenarioError(problems=problems)
     layouts = [service_layout(s, world, f"services[{i}]") for i, s in enumerate(scenario.services)]
+    type_vcpus, type_memory_mib = instance_type_sizes(scenario)
+    type_index = {name: i for i, name in enumerate(scenario.instance_types)}
     return [
         simulate_service(
             layout,
             failures,
+            world,
+            int(type_vcpus[type_index[service.instance_type]]),
+            int(type_memory_mib[type_index[service.instance_type]]),
             years=years,
             replications=replications,
             seeds=replication_seeds(scenario.seed, i, replications),
             batch=batch,
             progress=progress,
         )
-        for i, layout in enumerate(layouts)
+        for i, (layout, service) in enumerate(zip(layouts, scenario.services))
     ]

@@ -1,10 +1,18 @@
-"""Compiled core of availability mode: one service's replicas under failures, repairs and restarts.
+"""Compiled core of availability mode: one service's replicas on the real servers of its zones, under failures.
 
-One replication is an event-driven simulation over a handful of components (each replica's
-server and rack, the datacenters, zones and regions it can live in); replications run in
-parallel (`prange`), each seeded with its own 32-bit seed, so a replication's result does
-not depend on the thread or the batch it ran in. The layout arrays come from
-`cloudtwin.failures.layout`; the rules are documented in `cloudtwin.failover.availability`.
+One replication follows the failure processes of the service's datacenters, zones and regions,
+and of every rack and server it ever looks at, and applies the restart model of
+`cloudtwin.failover.rules` exactly as a run does (interruption, first attempt, the lowest-numbered
+up server with room on a rack with no other running replica, waiting, never lost).
+
+Racks and servers are tracked lazily: a server's (or rack's) own failure process is independent
+of everything else, so the first time the kernel looks at one it draws its state from the
+process's equilibrium (down with probability MTTR / (MTTF + MTTR), the residual time of that
+state) and follows it from then on. That is exact, and keeps a replication to the handful of
+servers the replicas use or try, out of the tens of thousands a zone holds.
+
+Replications run in parallel (`prange`), each seeded with its own 32-bit seed, so a replication's
+result does not depend on the thread or the batch it ran in.
 """
 
 from __future__ import annotations
@@ -14,218 +22,244 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from cloudtwin.failover.rules import first_attempt_s
+
 # Level codes (cloudtwin.failures.defaults) and distribution codes (cloudtwin.failures.distributions).
 _SERVER, _RACK, _DATACENTER, _ZONE, _REGION = 0, 1, 2, 3, 4
 _WEIBULL = 1
 _LOGNORMAL, _FIXED = 1, 2
-_PLACEMENT_TRIES = 32
+# Columns of the per-level parameter table `lp` (availability.level_table).
+P_ON, P_TTF, P_UP_MEAN, P_SHAPE, P_SCALE, P_TTR, P_REP_MEAN, P_MU, P_SIGMA, P_DOWN, P_BURST = range(11)
+N_PARAMS = 11
+# Columns of the integer component table.
+C_LEVEL, C_GID, C_UNITS, C_BSTART, C_BLEN = range(5)
+#: Kernel status: every tracked component fitted in the table; or it overflowed (the caller raises).
+OK, OVERFLOW = 0, 1
 
 
 @njit(cache=True)
-def _up_time(lv, on, ttf, up_mean, shape, scale):
-    if not on[lv]:
+def _up_time(lp, lv, residual):
+    """A fresh (or, with `residual`, an equilibrium residual) up-time of level lv; inf when the level is off."""
+    if lp[lv, P_ON] == 0.0:
         return math.inf
-    if ttf[lv] == _WEIBULL:
-        return scale[lv] * np.random.weibull(shape[lv])
-    return np.random.exponential(up_mean[lv])
+    if lp[lv, P_TTF] == _WEIBULL:
+        k = lp[lv, P_SHAPE]
+        if residual:
+            return np.random.random() * lp[lv, P_SCALE] * np.random.gamma(1.0 + 1.0 / k, 1.0) ** (1.0 / k)
+        return lp[lv, P_SCALE] * np.random.weibull(k)
+    return np.random.exponential(lp[lv, P_UP_MEAN])
 
 
 @njit(cache=True)
-def _up_residual(lv, on, ttf, up_mean, shape, scale):
-    if not on[lv]:
-        return math.inf
-    if ttf[lv] == _WEIBULL:
-        k = shape[lv]
-        return np.random.random() * scale[lv] * np.random.gamma(1.0 + 1.0 / k, 1.0) ** (1.0 / k)
-    return np.random.exponential(up_mean[lv])
+def _repair_time(lp, lv, residual):
+    """A fresh (or equilibrium residual) repair time of level lv."""
+    if lp[lv, P_TTR] == _LOGNORMAL:
+        mu, sigma = lp[lv, P_MU], lp[lv, P_SIGMA]
+        if residual:
+            return np.random.random() * np.random.lognormal(mu + sigma**2, sigma)
+        return np.random.lognormal(mu, sigma)
+    if lp[lv, P_TTR] == _FIXED:
+        return (np.random.random() if residual else 1.0) * lp[lv, P_REP_MEAN]
+    return np.random.exponential(lp[lv, P_REP_MEAN])
 
 
 @njit(cache=True)
-def _repair_time(lv, ttr, rep_mean, mu, sigma):
-    if ttr[lv] == _LOGNORMAL:
-        return np.random.lognormal(mu[lv], sigma[lv])
-    if ttr[lv] == _FIXED:
-        return rep_mean[lv]
-    return np.random.exponential(rep_mean[lv])
+def _start(c, lv, gid, units, t, lp, ci, down, next_s):
+    """Component c (level lv, global id, `units` children) enters at time t in its process's equilibrium."""
+    ci[c, C_LEVEL], ci[c, C_GID], ci[c, C_UNITS] = lv, gid, units
+    ci[c, C_BLEN] = min(max(round(lp[lv, P_BURST] * units), 1), units)
+    ci[c, C_BSTART] = 0
+    if lp[lv, P_ON] != 0.0 and np.random.random() < lp[lv, P_DOWN]:
+        down[c] = True
+        next_s[c] = t + _repair_time(lp, lv, True)
+        if ci[c, C_BLEN] < units:
+            ci[c, C_BSTART] = np.random.randint(0, units)
+    else:
+        down[c] = False
+        next_s[c] = t + _up_time(lp, lv, True)
 
 
 @njit(cache=True)
-def _repair_residual(lv, ttr, rep_mean, mu, sigma):
-    if ttr[lv] == _LOGNORMAL:
-        return np.random.random() * np.random.lognormal(mu[lv] + sigma[lv] ** 2, sigma[lv])
-    if ttr[lv] == _FIXED:
-        return np.random.random() * rep_mean[lv]
-    return np.random.exponential(rep_mean[lv])
-
-
-@njit(cache=True)
-def _covers(c, pos, down, b_start, b_len, units):
-    """Whether component c is down over unit position `pos` (its burst window, wrapping)."""
+def _covers(c, pos, ci, down):
+    """Whether component c is down over child position `pos` (its burst window, wrapping)."""
     if not down[c]:
         return False
-    return (pos - b_start[c] + units[c]) % units[c] < b_len[c]
+    u = ci[c, C_UNITS]
+    return (pos - ci[c, C_BSTART] + u) % u < ci[c, C_BLEN]
 
 
 @njit(cache=True)
-def _blocked(r, n_rep, n_dc, n_zone, down, b_start, b_len, units, rep_dc, rep_rack, rep_slot,
-             dc_zone, dc_pos, zone_region, zone_pos):
-    """Bit mask of the levels whose failure keeps replica r down right now."""
-    mask = 0
-    if _covers(r, 0, down, b_start, b_len, units):
-        mask |= 1 << _SERVER
-    if _covers(n_rep + r, rep_slot[r], down, b_start, b_len, units):
-        mask |= 1 << _RACK
-    d = rep_dc[r]
-    if _covers(2 * n_rep + d, rep_rack[r], down, b_start, b_len, units):
-        mask |= 1 << _DATACENTER
-    z = dc_zone[d]
-    if _covers(2 * n_rep + n_dc + z, dc_pos[d], down, b_start, b_len, units):
-        mask |= 1 << _ZONE
-    g = zone_region[z]
-    if _covers(2 * n_rep + n_dc + n_zone + g, zone_pos[z], down, b_start, b_len, units):
-        mask |= 1 << _REGION
-    return mask
+def _tracked(lv, gid, units, t, lp, ci, down, next_s, count):
+    """The component of level lv with global id `gid`, started in equilibrium if never seen; -1 when full."""
+    for c in range(count[2], count[0]):
+        if ci[c, C_GID] == gid and ci[c, C_LEVEL] == lv:
+            return c
+    c = count[0]
+    if c >= len(down):
+        count[1] = OVERFLOW
+        return -1
+    count[0] = c + 1
+    _start(c, lv, gid, units, t, lp, ci, down, next_s)
+    return c
 
 
 @njit(cache=True)
-def _simulate_one(
-    seed, horizon_s, k, delay_s, restartable, on, ttf, up_mean, shape, scale, ttr, rep_mean, mu, sigma, p_down,
-    burst_share, rep_dc0, rep_rack0, dc_zone, dc_pos, dc_racks, dc_spr, zone_region, zone_pos, zone_units,
-    zone_dc_lo, zone_dc_hi, region_units,
-):
-    """One replication: (seconds unhealthy, incidents, longest outage in seconds, events processed)."""
+def _domain_up(d, z, n_dc, n_zone, ci, down, dc_pos, zone_region, zone_pos):
+    """Whether local datacenter d (of local zone z) is up as a whole: neither its zone nor its region covers it."""
+    if _covers(n_dc + z, dc_pos[d], ci, down):
+        return False
+    return not _covers(n_dc + n_zone + zone_region[z], zone_pos[z], ci, down)
+
+
+@njit(cache=True)
+def _server_up(s, r, d, z, t, lp, ci, down, next_s, count, n_dc, n_zone, dc_pos, dc_rack_lo, zone_region, zone_pos,
+               rack_server_start):
+    """Whether server s (global; rack r global, local datacenter d, local zone z) is up at t."""
+    if not _domain_up(d, z, n_dc, n_zone, ci, down, dc_pos, zone_region, zone_pos):
+        return False
+    if _covers(d, r - dc_rack_lo[d], ci, down):
+        return False
+    rack = _tracked(_RACK, r, rack_server_start[r + 1] - rack_server_start[r], t, lp, ci, down, next_s, count)
+    if rack < 0 or _covers(rack, s - rack_server_start[r], ci, down):
+        return False
+    server = _tracked(_SERVER, s, 1, t, lp, ci, down, next_s, count)
+    return server >= 0 and not down[server]
+
+
+@njit(cache=True)
+def _place(j, z, t, c_vcpus, m_mib, lp, ci, down, next_s, count, n_dc, n_zone, dc_pos, dc_racks, dc_rack_lo,
+           zone_region, zone_pos, zone_dc_lo, zone_dc_hi, rack_server_start, server_vcpus, server_memory_mib,
+           rep_server, rep_rack, rack_lo, rack_hi):
+    """Replica j's server by the restart rule inside local zone z (racks [rack_lo, rack_hi) when rack_lo >= 0):
+    the lowest-numbered up server with room on a rack hosting no other running replica; -1 if none."""
+    for d in range(zone_dc_lo[z], zone_dc_hi[z]):
+        if not _domain_up(d, z, n_dc, n_zone, ci, down, dc_pos, zone_region, zone_pos):
+            continue
+        r0, r1 = dc_rack_lo[d], dc_rack_lo[d] + dc_racks[d]
+        if rack_lo >= 0:
+            r0, r1 = max(r0, rack_lo), min(r1, rack_hi)
+        for r in range(r0, r1):
+            taken = False
+            for i in range(len(rep_server)):
+                if i != j and rep_server[i] >= 0 and rep_rack[i] == r:
+                    taken = True
+            if taken or _covers(d, r - dc_rack_lo[d], ci, down):
+                continue
+            for s in range(rack_server_start[r], rack_server_start[r + 1]):
+                if server_vcpus[s] < c_vcpus or server_memory_mib[s] < m_mib:
+                    continue
+                if _server_up(s, r, d, z, t, lp, ci, down, next_s, count, n_dc, n_zone, dc_pos, dc_rack_lo,
+                              zone_region, zone_pos, rack_server_start):
+                    return s, r, d
+                if count[1] != OK:
+                    return -1, -1, -1
+    return -1, -1, -1
+
+
+@njit(cache=True)
+def _simulate_one(seed, horizon_s, k, delay_s, moves_zone, c_vcpus, m_mib, lp, max_tracked, rep_dc0, rep_rack0,
+                  dc_zone, dc_pos, dc_racks, dc_rack_lo, zone_region, zone_pos, zone_units, zone_dc_lo, zone_dc_hi,
+                  region_units, rack_server_start, server_vcpus, server_memory_mib):
+    """One replication: (seconds unhealthy, incidents, longest outage in seconds, events processed, status)."""
     np.random.seed(seed)
-    n_rep = rep_dc0.size
-    n_dc = dc_zone.size
-    n_zone = zone_region.size
-    n_comp = 2 * n_rep + n_dc + n_zone + region_units.size
-    level = np.empty(n_comp, np.int64)
-    units = np.empty(n_comp, np.int64)
-    down = np.zeros(n_comp, np.bool_)
-    next_s = np.empty(n_comp)
-    b_start = np.zeros(n_comp, np.int64)
-    b_len = np.empty(n_comp, np.int64)
-    rep_dc = rep_dc0.copy()
-    rep_rack = rep_rack0.copy()
-    rep_slot = np.zeros(n_rep, np.int64)
-    for r in range(n_rep):
-        level[r], units[r] = _SERVER, 1
-        level[n_rep + r], units[n_rep + r] = _RACK, dc_spr[rep_dc[r]]
+    n_rep, n_dc, n_zone, n_reg = rep_dc0.size, dc_zone.size, zone_region.size, region_units.size
+    n_fixed = n_dc + n_zone + n_reg
+    size = n_fixed + max_tracked
+    ci = np.zeros((size, 5), np.int64)
+    down = np.zeros(size, np.bool_)
+    next_s = np.full(size, math.inf)
+    count = np.array([n_fixed, OK, n_fixed], np.int64)  # components in use, status, first tracked one
     for d in range(n_dc):
-        level[2 * n_rep + d], units[2 * n_rep + d] = _DATACENTER, dc_racks[d]
+        _start(d, _DATACENTER, d, dc_racks[d], 0.0, lp, ci, down, next_s)
     for z in range(n_zone):
-        level[2 * n_rep + n_dc + z], units[2 * n_rep + n_dc + z] = _ZONE, zone_units[z]
-    for g in range(region_units.size):
-        level[2 * n_rep + n_dc + n_zone + g], units[2 * n_rep + n_dc + n_zone + g] = _REGION, region_units[g]
-    # Every process starts in equilibrium: down with probability MTTR / (MTTF + MTTR).
-    for c in range(n_comp):
-        lv = level[c]
-        b_len[c] = min(max(round(burst_share[lv] * units[c]), 1), units[c])
-        if on[lv] and np.random.random() < p_down[lv]:
-            down[c] = True
-            next_s[c] = _repair_residual(lv, ttr, rep_mean, mu, sigma)
-            if b_len[c] < units[c]:
-                b_start[c] = np.random.randint(0, units[c])
+        _start(n_dc + z, _ZONE, z, zone_units[z], 0.0, lp, ci, down, next_s)
+    for g in range(n_reg):
+        _start(n_dc + n_zone + g, _REGION, g, region_units[g], 0.0, lp, ci, down, next_s)
+    rep_server = np.full(n_rep, -1, np.int64)
+    rep_rack = np.full(n_rep, -1, np.int64)
+    rep_dc = rep_dc0.copy()
+    rep_zone = np.empty(n_rep, np.int64)
+    ready = np.full(n_rep, math.inf)  # when an interrupted replica's first attempt is due
+    waiting = np.zeros(n_rep, np.bool_)  # tried and found no room: tried again at every event
+    # At the start, as a run places them: its layout rack, else anywhere in its zone, else waiting.
+    for j in range(n_rep):
+        d = rep_dc0[j]
+        z = dc_zone[d]
+        rep_zone[j] = z
+        r = dc_rack_lo[d] + rep_rack0[j]
+        s, r2, d2 = _place(j, z, 0.0, c_vcpus, m_mib, lp, ci, down, next_s, count, n_dc, n_zone, dc_pos, dc_racks,
+                           dc_rack_lo, zone_region, zone_pos, zone_dc_lo, zone_dc_hi, rack_server_start, server_vcpus,
+                           server_memory_mib, rep_server, rep_rack, r, r + 1)
+        if s < 0:
+            s, r2, d2 = _place(j, z, 0.0, c_vcpus, m_mib, lp, ci, down, next_s, count, n_dc, n_zone, dc_pos,
+                               dc_racks, dc_rack_lo, zone_region, zone_pos, zone_dc_lo, zone_dc_hi, rack_server_start,
+                               server_vcpus, server_memory_mib, rep_server, rep_rack, -1, -1)
+        if s >= 0:
+            rep_server[j], rep_rack[j], rep_dc[j] = s, r2, d2
         else:
-            next_s[c] = _up_residual(lv, on, ttf, up_mean, shape, scale)
-    up = np.zeros(n_rep, np.bool_)
-    restart_at = np.full(n_rep, math.inf)
-    n_up = 0
-    t = 0.0
-    for r in range(n_rep):
-        mask = _blocked(r, n_rep, n_dc, n_zone, down, b_start, b_len, units, rep_dc, rep_rack, rep_slot,
-                        dc_zone, dc_pos, zone_region, zone_pos)
-        if mask == 0:
-            up[r] = True
-            n_up += 1
-        elif mask & ~restartable == 0:
-            restart_at[r] = delay_s
+            waiting[j] = True
+    n_up = np.count_nonzero(rep_server >= 0)
     healthy = n_up >= k
     unhealthy_s = 0.0
     incidents = 0 if healthy else 1
     outage_start = 0.0
     longest = 0.0
     events = 0
-    while True:
-        # Next event: the earliest component transition or pending restart (ties: lowest index first).
+    t = 0.0
+    while count[1] == OK:
+        # Next event: the earliest component transition or due restart (ties: lowest index first).
         t_next = math.inf
         who = -1
-        for c in range(n_comp):
+        for c in range(count[0]):
             if next_s[c] < t_next:
                 t_next = next_s[c]
                 who = c
-        for r in range(n_rep):
-            if restart_at[r] < t_next:
-                t_next = restart_at[r]
-                who = n_comp + r
+        for j in range(n_rep):
+            if ready[j] < t_next:
+                t_next = ready[j]
+                who = size + j
         if t_next >= horizon_s:
             break
         events += 1
         if not healthy:
             unhealthy_s += t_next - t
         t = t_next
-        lo_r, hi_r = 0, n_rep
-        if who < n_comp:
+        if who < size:
             c = who
-            lv = level[c]
+            lv = ci[c, C_LEVEL]
             if down[c]:
                 down[c] = False
-                next_s[c] = t + _up_time(lv, on, ttf, up_mean, shape, scale)
+                next_s[c] = t + _up_time(lp, lv, False)
             else:
                 down[c] = True
-                next_s[c] = t + _repair_time(lv, ttr, rep_mean, mu, sigma)
-                if b_len[c] < units[c]:
-                    b_start[c] = np.random.randint(0, units[c])
-            if lv == _SERVER:
-                lo_r, hi_r = c, c + 1
-            elif lv == _RACK:
-                lo_r, hi_r = c - n_rep, c - n_rep + 1
-        else:
-            r = who - n_comp
-            restart_at[r] = math.inf
-            mask = _blocked(r, n_rep, n_dc, n_zone, down, b_start, b_len, units, rep_dc, rep_rack, rep_slot,
-                            dc_zone, dc_pos, zone_region, zone_pos)
-            if mask != 0 and mask & ~restartable == 0:
-                d_new, rack_new = _new_host(r, mask, n_rep, n_dc, n_zone, down, b_start, b_len, units, rep_dc,
-                                            dc_zone, dc_pos, dc_racks, zone_region, zone_pos, zone_dc_lo,
-                                            zone_dc_hi)
-                if d_new >= 0:
-                    # A fresh server and rack, in equilibrium like any up host of the zone.
-                    rep_dc[r], rep_rack[r] = d_new, rack_new
-                    rep_slot[r] = np.random.randint(0, dc_spr[d_new])
-                    units[n_rep + r] = dc_spr[d_new]
-                    b_len[n_rep + r] = min(max(round(burst_share[_RACK] * units[n_rep + r]), 1), units[n_rep + r])
-                    for c in (r, n_rep + r):
-                        down[c] = False
-                        next_s[c] = t + _up_residual(level[c], on, ttf, up_mean, shape, scale)
-                    lo_r, hi_r = r, r + 1
-                else:
-                    lo_r, hi_r = 0, 0  # nowhere to go: it waits for a repair, not another restart
-            else:
-                lo_r, hi_r = 0, 0
-        # Re-evaluate the replicas the event can touch.
-        for r in range(lo_r, hi_r):
-            if who < n_comp and level[who] >= _DATACENTER:
-                c_of_r = 2 * n_rep + rep_dc[r]
-                if level[who] == _ZONE:
-                    c_of_r = 2 * n_rep + n_dc + dc_zone[rep_dc[r]]
-                elif level[who] == _REGION:
-                    c_of_r = 2 * n_rep + n_dc + n_zone + zone_region[dc_zone[rep_dc[r]]]
-                if c_of_r != who:
-                    continue
-            mask = _blocked(r, n_rep, n_dc, n_zone, down, b_start, b_len, units, rep_dc, rep_rack, rep_slot,
-                            dc_zone, dc_pos, zone_region, zone_pos)
-            if mask == 0:
-                if not up[r]:
-                    up[r] = True
-                    n_up += 1
-                restart_at[r] = math.inf
-            else:
-                if up[r]:
-                    up[r] = False
-                    n_up -= 1
-                if restart_at[r] == math.inf and mask & ~restartable == 0:
-                    restart_at[r] = t + delay_s
+                next_s[c] = t + _repair_time(lp, lv, False)
+                if ci[c, C_BLEN] < ci[c, C_UNITS]:
+                    ci[c, C_BSTART] = np.random.randint(0, ci[c, C_UNITS])
+                # Running replicas whose server this takes down are interrupted.
+                for j in range(n_rep):
+                    s = rep_server[j]
+                    if s >= 0 and not _server_up(s, rep_rack[j], rep_dc[j], rep_zone[j], t, lp, ci, down, next_s,
+                                                 count, n_dc, n_zone, dc_pos, dc_rack_lo, zone_region, zone_pos,
+                                                 rack_server_start):
+                        rep_server[j] = -1
+                        ready[j] = first_attempt_s(t, lv, next_s[c], delay_s, moves_zone)
+        # Every restart that is due, and every replica still waiting for room, is tried (in replica order)
+        # at each event: whenever something may have freed room.
+        for j in range(n_rep):
+            if rep_server[j] >= 0 or not (waiting[j] or ready[j] <= t):
+                continue
+            ready[j] = math.inf
+            waiting[j] = True
+            for step in range(n_zone if moves_zone else 1):
+                z = rep_zone[j] if step == 0 else (step - 1 if step - 1 < rep_zone[j] else step)
+                s, r2, d2 = _place(j, z, t, c_vcpus, m_mib, lp, ci, down, next_s, count, n_dc, n_zone, dc_pos,
+                                   dc_racks, dc_rack_lo, zone_region, zone_pos, zone_dc_lo, zone_dc_hi,
+                                   rack_server_start, server_vcpus, server_memory_mib, rep_server, rep_rack, -1, -1)
+                if s >= 0:
+                    rep_server[j], rep_rack[j], rep_dc[j], rep_zone[j] = s, r2, d2, z
+                    waiting[j] = False
+                    break
+        n_up = np.count_nonzero(rep_server >= 0)
         now_healthy = n_up >= k
         if healthy and not now_healthy:
             incidents += 1
@@ -236,68 +270,23 @@ def _simulate_one(
     if not healthy:
         unhealthy_s += horizon_s - t
         longest = max(longest, horizon_s - outage_start)
-    return unhealthy_s, incidents, longest, events
-
-
-@njit(cache=True)
-def _new_host(r, mask, n_rep, n_dc, n_zone, down, b_start, b_len, units, rep_dc, dc_zone, dc_pos, dc_racks,
-              zone_region, zone_pos, zone_dc_lo, zone_dc_hi):
-    """A datacenter and rack (local indices) where replica r can restart now; (-1, -1) if none is found.
-
-    Server, rack or datacenter failures: another rack of the same datacenter when it is up
-    there, else a rack of another datacenter of the zone. Zone or region failures (only with
-    `replace_in_other_zone`): a rack in another of the service's zones that is up.
-    """
-    z = dc_zone[rep_dc[r]]
-    zone_c0 = 2 * n_rep + n_dc
-    region_c0 = zone_c0 + n_zone
-    if mask & ((1 << _ZONE) | (1 << _REGION)):
-        n_ok = 0
-        for z2 in range(n_zone):
-            if z2 != z and not down[zone_c0 + z2] and not down[region_c0 + zone_region[z2]]:
-                n_ok += 1
-        if n_ok == 0:
-            return -1, -1
-        pick = np.random.randint(0, n_ok)
-        for z2 in range(n_zone):
-            if z2 != z and not down[zone_c0 + z2] and not down[region_c0 + zone_region[z2]]:
-                if pick == 0:
-                    z = z2
-                    break
-                pick -= 1
-    else:
-        d = rep_dc[r]
-        for _ in range(_PLACEMENT_TRIES):
-            rack = np.random.randint(0, dc_racks[d])
-            if not _covers(2 * n_rep + d, rack, down, b_start, b_len, units):
-                return d, rack
-    lo, hi = zone_dc_lo[z], zone_dc_hi[z]
-    for _ in range(_PLACEMENT_TRIES):
-        d = np.random.randint(lo, hi)
-        rack = np.random.randint(0, dc_racks[d])
-        if not _covers(2 * n_rep + d, rack, down, b_start, b_len, units) and not _covers(
-            zone_c0 + z, dc_pos[d], down, b_start, b_len, units
-        ):
-            return d, rack
-    return -1, -1
+    return unhealthy_s, incidents, longest, events, count[1]
 
 
 @njit(cache=True, parallel=True)
-def simulate_replications(
-    seeds, horizon_s, k, delay_s, restartable, on, ttf, up_mean, shape, scale, ttr, rep_mean, mu, sigma, p_down,
-    burst_share, rep_dc0, rep_rack0, dc_zone, dc_pos, dc_racks, dc_spr, zone_region, zone_pos, zone_units,
-    zone_dc_lo, zone_dc_hi, region_units,
-):
-    """Run one replication per seed in parallel; per-replication arrays of the `_simulate_one` figures."""
+def simulate_replications(seeds, horizon_s, k, delay_s, moves_zone, c_vcpus, m_mib, lp, max_tracked, rep_dc0,
+                          rep_rack0, dc_zone, dc_pos, dc_racks, dc_rack_lo, zone_region, zone_pos, zone_units,
+                          zone_dc_lo, zone_dc_hi, region_units, rack_server_start, server_vcpus, server_memory_mib):
+    """One replication per seed, in parallel; per-replication arrays of the `_simulate_one` figures."""
     n = seeds.size
     unhealthy_s = np.empty(n)
     incidents = np.empty(n, np.int64)
     longest_s = np.empty(n)
     events = np.empty(n, np.int64)
+    status = np.empty(n, np.int64)
     for i in prange(n):
-        unhealthy_s[i], incidents[i], longest_s[i], events[i] = _simulate_one(
-            seeds[i], horizon_s, k, delay_s, restartable, on, ttf, up_mean, shape, scale, ttr, rep_mean, mu, sigma,
-            p_down, burst_share, rep_dc0, rep_rack0, dc_zone, dc_pos, dc_racks, dc_spr, zone_region, zone_pos,
-            zone_units, zone_dc_lo, zone_dc_hi, region_units,
-        )
-    return unhealthy_s, incidents, longest_s, events
+        unhealthy_s[i], incidents[i], longest_s[i], events[i], status[i] = _simulate_one(
+            seeds[i], horizon_s, k, delay_s, moves_zone, c_vcpus, m_mib, lp, max_tracked, rep_dc0, rep_rack0,
+            dc_zone, dc_pos, dc_racks, dc_rack_lo, zone_region, zone_pos, zone_units, zone_dc_lo, zone_dc_hi,
+            region_units, rack_server_start, server_vcpus, server_memory_mib)
+    return unhealthy_s, incidents, longest_s, events, status

@@ -5,27 +5,24 @@ merged into the engine chunk by chunk as scheduled events, so failures interleav
 arrivals and departures; each failure, repair and restart attempt is one Python handler (a few
 hundred a simulated day at aws-2014 scale), the VMs themselves stay in numpy columns.
 
-Rules:
+The restart model (delay, waiting, timeouts, where a VM or replica may go) is `cloudtwin.failover.rules`,
+shared with availability mode. How this module applies it:
 - A failure takes its server range down. Ranges may overlap (a rack inside a datacenter burst):
   each server keeps a down count and is up again when it returns to 0. Every VM on a server that
-  just went down is interrupted. A repaired server comes back empty and takes new work; arrivals
-  meanwhile are placed or refused against the reduced capacity.
-- Server, rack and datacenter failures: an interrupted VM tries to restart in its own zone (the
-  seed's transparent failover between the data centers of a zone) `failures.restart.delay_minutes`
-  after the failure. It keeps the lifetime it had left: the tenant's use of the VM pauses while it
-  is down, so no VM departs while waiting and interrupted = restarted + lost + still waiting holds
-  exactly.
-- Zone and region failures: nothing moves across zones; the VMs are down until the repair and try
-  to restart in their zone then (service replicas may move: `cloudtwin.failover.replicas`).
-- A VM that finds no room waits, tried again at every repair in its zone (vSphere HA does the
-  same: "vSphere HA waits for more unreserved capacity to become available, for example, due to a
-  host coming back online, and then retries", VMware vSphere Availability guide, "VM restart
-  priority") and every RETRY_EVERY_S. It is lost when an attempt at or after its deadline still
-  finds no room: `failures.restart.timeout_hours` after the interruption, but never before its first
-  attempt (an attempt is scheduled at the deadline itself).
+  just went down is interrupted. Arrivals meanwhile are placed or refused against the reduced capacity.
+- An interrupted tenant VM keeps the lifetime it had left: the tenant's use of the VM pauses while
+  it is down, so no VM departs while waiting and interrupted = restarted + lost + still waiting holds
+  exactly. Zone and region failures keep VMs in their zone (the seed's transparent failover is
+  between the data centers of a zone); service replicas may move (`cloudtwin.failover.replicas`).
+- Waiting VMs are tried at every repair in their zone (vSphere HA does the same: "vSphere HA waits
+  for more unreserved capacity to become available, for example, due to a host coming back online,
+  and then retries", VMware vSphere Availability guide, "VM restart priority"), at every restart
+  that comes due, and every RETRY_EVERY_S (departures); waiting replicas also when a replica leaves
+  a rack and at every repair anywhere. A tenant VM is lost when an attempt at or after its deadline
+  still finds no room (an attempt is scheduled at the deadline itself).
 - A burst that wraps past its domain's last server is two rows of the table and one failure here
   (one row of the `failures` results table, its VMs summed).
-- Service replicas are VMs too: they count in every VM total (interrupted, restarted, lost, waiting).
+- Service replicas are VMs too: they count in every VM total (interrupted, restarted, waiting; never lost).
 - With a steady start, servers already down at time 0 (the sampler's rows at 0) go down before the
   initial population is placed: they hold nothing, as they would have been empty for a while.
 """
@@ -39,6 +36,7 @@ import numpy as np
 
 from cloudtwin.engine.core import Engine
 from cloudtwin.failover.replicas import SERVICE_WORKLOAD_BASE, ServiceReplicas
+from cloudtwin.failover.rules import RETRY_EVERY_S, first_attempt_s, give_up_s
 from cloudtwin.failover.waiting import RestartStats, WaitingVms
 from cloudtwin.failures import (
     LEVEL_NAMES,
@@ -57,9 +55,6 @@ if TYPE_CHECKING:
 FAIL, REPAIR, ATTEMPT = 1, 2, 3
 # ATTEMPT payloads: a restart due (delay or deadline), or the periodic retry.
 DUE, RETRY = 0, 1
-#: While ready VMs wait for room, they are tried again this often (estimate: a control plane's retry
-#: loop; it sets the resolution of restart times when a zone is full and costs one handler a try).
-RETRY_EVERY_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -93,7 +88,7 @@ class Failover:
         self.down_count = np.zeros(world.n_servers, dtype=np.int32)
         self.stats = RestartStats()
         self.pool = WaitingVms()
-        self.services = (ServiceReplicas(scenario, engine, world, self.down_count, self.stats)
+        self.services = (ServiceReplicas(scenario, engine, world, self.stats)
                          if scenario.services else None)
         self.level_failures = np.zeros(len(LEVEL_NAMES), dtype=np.int64)
         self.level_vms = np.zeros(len(LEVEL_NAMES), dtype=np.int64)
@@ -117,7 +112,7 @@ class Failover:
                 self._on_fail(self._engine, 0.0, fid)
             self._schedule(self._register(at_start.take(~sampled)))  # injections at 0 hit the population
         if self.services is not None:
-            self.services.place_initial(self.timeout_s)
+            self.services.place_initial()
 
     def schedule_until(self, t_end_s: float) -> None:
         """Hand the engine every failure with time before `t_end_s` not handed yet."""
@@ -176,17 +171,17 @@ class Failover:
         engine.schedule(f.repair_s, REPAIR, fid)
         if n == 0:
             return
-        zone_wide = f.level >= ZONE
         replica = vms["workload"] <= SERVICE_WORKLOAD_BASE
         due: set[float] = set()
         if replica.any() and self.services is not None:
             picked = {name: col[replica] for name, col in vms.items()}
-            due.update(self.services.interrupt(t, picked, f.repair_s if zone_wide else None, self.delay_s,
-                                               self.timeout_s))
+            due.update(self.services.interrupt(t, picked, f.level, f.repair_s, self.delay_s))
+            if self.services.any_ready(t):  # the racks those replicas left may take one that waits
+                self._attempt(t, None)
         tenant = {name: col[~replica] for name, col in vms.items()}
         if len(tenant["vcpus"]):
-            ready = f.repair_s if zone_wide else t + self.delay_s
-            deadline = max(t + self.timeout_s, ready)
+            ready = first_attempt_s(t, f.level, f.repair_s, self.delay_s, False)
+            deadline = give_up_s(t, ready, self.timeout_s, False)
             self.pool.add(tenant, t, ready, deadline)
             self.stats.interrupted += len(tenant["vcpus"])
             due.update((ready, deadline))
@@ -224,7 +219,7 @@ class Failover:
     def _attempt(self, t: float, zone_mask: np.ndarray | None) -> None:
         """Restart what is ready (replicas first); keep retrying while something ready still waits."""
         if self.services is not None:
-            self.services.attempt(t, zone_mask)
+            self.services.attempt(t)
         self.pool.attempt(self._engine, t, zone_mask, self.stats)
         still = self.pool.any_ready(t) or (self.services is not None and self.services.any_ready(t))
         if still and self._retry_at > t + RETRY_EVERY_S:

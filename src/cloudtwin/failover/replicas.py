@@ -3,18 +3,14 @@
 Each replica is a VM of the service's instance type whose `workload` is `-2 - k` for service k (tenant
 workloads are >= 0, explicit arrivals -1) and whose lifetime outlives any horizon. At the start,
 replica j goes to the rack `cloudtwin.failures.layout.service_layout` gives it (distinct racks, so no
-two replicas share a server or a rack); inside that rack the zone's placement policy picks the
-server. A replica interrupted by a failure follows the restart rules of `cloudtwin.failover.failover`
-(delay, then room in its zone or a wait until its deadline, then lost), restarting on a server of
-no rack that hosts another running replica of the service; with `replace_in_other_zone` it tries its
-own zone first, then the service's other zones in the scenario's order. Waiting replicas are tried
-before tenant VMs at each restart attempt (an operator restores quorum first). A replica lost after
-its deadline stays lost for the rest of the run.
+two replicas share a server or a rack), on that rack's lowest-numbered up server with room; if there
+is none, anywhere in its zone by the restart rule. After a failure it follows the restart model of
+`cloudtwin.failover.rules`: the lowest-numbered up server with room on a rack hosting no other
+running replica of its service, own zone first (then, with `replace_in_other_zone`, the service's
+other zones in the scenario's order); it waits as long as nothing fits and is never lost. Waiting
+replicas are tried before tenant VMs at each attempt (an operator restores quorum first).
 
-Placing inside given servers uses the public engine API only: the other up servers of the zone are
-marked down for the one `place_now` call and brought back at once, which leaves the capacity index
-as it was. It costs a few microseconds per masked server: O(zone) once per replica at the start,
-O(replicas x rack) per restart.
+Placing inside the allowed racks is a range-restricted query of the engine (`Engine.place_in`).
 """
 
 from __future__ import annotations
@@ -28,6 +24,7 @@ from cloudtwin.arrivals import Arrivals
 from cloudtwin.engine.core import Engine
 from cloudtwin.errors import FailureModelError
 from cloudtwin.failover.health import health_figures, last_per_instant, sampled
+from cloudtwin.failover.rules import first_attempt_s, free_ranges, give_up_s
 from cloudtwin.failover.waiting import RestartStats
 from cloudtwin.failures.layout import service_layout, target_zones
 from cloudtwin.scenario.model import Scenario
@@ -40,7 +37,7 @@ if TYPE_CHECKING:
 SERVICE_WORKLOAD_BASE = -2
 #: A replica's lifetime: ~31,700 years, past any horizon (the engine needs a finite departure time).
 REPLICA_LIFETIME_S = 1e12
-RUNNING, WAITING, LOST = 0, 1, 2
+RUNNING, WAITING = 0, 1
 
 
 @dataclass
@@ -56,7 +53,7 @@ class _Service:
     instance_type: int
     server: np.ndarray  # int64: server of a running replica, else -1
     zone: np.ndarray  # int64: the replica's (last) zone
-    state: np.ndarray  # int8: RUNNING, WAITING, LOST
+    state: np.ndarray  # int8: RUNNING, WAITING
     remaining_s: np.ndarray
     interrupted_s: np.ndarray
     ready_s: np.ndarray
@@ -72,11 +69,9 @@ class _Service:
 class ServiceReplicas:
     """Every service of a scenario as replica VMs on one engine (see the module docstring)."""
 
-    def __init__(self, scenario: Scenario, engine: Engine, world: World, down_count: np.ndarray,
-                 stats: RestartStats) -> None:
+    def __init__(self, scenario: Scenario, engine: Engine, world: World, stats: RestartStats) -> None:
         self._engine = engine
         self._world = world
-        self._down = down_count  # shared with the failover: a server is up while its count is 0
         self._stats = stats
         type_vcpus, type_memory_mib = instance_type_sizes(scenario)
         type_index = {name: i for i, name in enumerate(scenario.instance_types)}
@@ -91,7 +86,7 @@ class ServiceReplicas:
                 zones=target_zones(svc, world), vcpus=int(type_vcpus[i]), memory_mib=int(type_memory_mib[i]),
                 instance_type=i, server=np.full(n, -1, dtype=np.int64), zone=np.zeros(n, dtype=np.int64),
                 state=np.full(n, WAITING, dtype=np.int8), remaining_s=np.full(n, REPLICA_LIFETIME_S),
-                interrupted_s=np.zeros(n), ready_s=np.zeros(n), deadline_s=np.zeros(n)))
+                interrupted_s=np.zeros(n), ready_s=np.zeros(n), deadline_s=np.full(n, np.inf)))
             self._layouts.append(layout)
             self._check_fits(k)
         self._flushed = [0] * len(self.services)
@@ -108,8 +103,8 @@ class ServiceReplicas:
 
     # ------------------------------------------------------------------ placement
 
-    def place_initial(self, timeout_s: float) -> None:
-        """Place every replica at the current time in its layout rack (else anywhere allowed in its zone)."""
+    def place_initial(self) -> None:
+        """Place every replica at the current time on its layout rack (else by the restart rule in its zone)."""
         t = self._engine.now_s
         w = self._world
         for k, s in enumerate(self.services):
@@ -119,88 +114,67 @@ class ServiceReplicas:
                 dc = local_dcs[int(layout.rep_dc[j])]
                 z = int(w.datacenter_zone[dc])
                 rack = int(w.datacenter_rack_start[dc] + layout.rep_rack[j])
-                lo, hi = int(w.rack_server_start[rack]), int(w.rack_server_start[rack + 1])
                 s.zone[j] = z
-                zlo, zhi = int(w.zone_server_start[z]), int(w.zone_server_start[z + 1])
-                server = self._place(s, k, z, [(zlo, lo), (hi, zhi)])
+                server = self._place(s, k, z, int(w.rack_server_start[rack]), int(w.rack_server_start[rack + 1]))
                 if server < 0:  # its rack is down or full: anywhere in the zone but the others' racks
-                    server = self._place(s, k, z, self._replica_racks(s, z))
+                    server = self._place(s, k, z, int(w.zone_server_start[z]), int(w.zone_server_start[z + 1]))
                 if server >= 0:
                     s.server[j], s.state[j] = server, RUNNING
                 else:  # starts down, as if interrupted at the start
                     s.state[j] = WAITING
-                    s.interrupted_s[j], s.ready_s[j], s.deadline_s[j] = t, t, t + timeout_s
+                    s.interrupted_s[j], s.ready_s[j] = t, t
                     self._stats.interrupted += 1
             s.record(t)
 
-    def _replica_racks(self, s: _Service, zone: int) -> list[tuple[int, int]]:
-        """Server ranges of the racks in `zone` that host a running replica of `s`."""
+    def _place(self, s: _Service, k: int, zone: int, lo: int, hi: int) -> int:
+        """Place one replica of `s` in servers [lo, hi) of `zone` by the restart rule (spread included); server or -1."""
         w = self._world
         on = s.server[(s.state == RUNNING) & (s.server >= 0)]
         racks = np.unique(w.server_rack[on])
-        racks = racks[w.server_zone[w.rack_server_start[racks]] == zone]
-        return [(int(w.rack_server_start[r]), int(w.rack_server_start[r + 1])) for r in racks]
-
-    def _place(self, s: _Service, k: int, zone: int, blocked: list[tuple[int, int]]) -> int:
-        """Place one replica of `s` in `zone` by the policy, on none of the `blocked` server ranges; server or -1."""
-        ranges = [np.arange(lo, hi, dtype=np.int64) for lo, hi in blocked if hi > lo]
-        masked = np.concatenate(ranges) if ranges else np.zeros(0, dtype=np.int64)
-        masked = masked[self._down[masked] == 0]  # servers down for real stay down
+        free_lo, free_hi = free_ranges(lo, hi, w.rack_server_start[racks], w.rack_server_start[racks + 1])
+        if len(free_lo) == 0:
+            return -1
         vm = Arrivals(time_s=np.zeros(1), vcpus=np.array([s.vcpus], dtype=np.int32),
                       memory_mib=np.array([s.memory_mib], dtype=np.int64),
                       instance_type=np.array([s.instance_type], dtype=np.int32),
                       zone=np.array([zone], dtype=np.int32), lifetime_s=np.array([REPLICA_LIFETIME_S]),
                       workload=np.array([SERVICE_WORKLOAD_BASE - k], dtype=np.int32))
-        self._engine.set_server_down(masked)
-        try:
-            return int(self._engine.place_now(vm)[0])
-        finally:
-            self._engine.set_server_up(masked)
+        return self._engine.place_in(vm, free_lo, free_hi)
 
     # ------------------------------------------------------------------ failures
 
-    def interrupt(self, t: float, vms: dict[str, np.ndarray], wait_for_repair_s: float | None,
-                  delay_s: float, timeout_s: float) -> list[float]:
-        """Replicas among evicted `vms` go down at `t`; returns the times their restarts should be tried.
-
-        `wait_for_repair_s`: the repair time of a zone or region failure (replicas without
-        `replace_in_other_zone` wait for it), None for a server, rack or datacenter failure.
-        """
+    def interrupt(self, t: float, vms: dict[str, np.ndarray], level: int, repair_s: float, delay_s: float) -> list[float]:
+        """Replicas among evicted `vms` go down at `t` (a failure of `level`, repaired at `repair_s`); returns the
+        times their restarts are due."""
         times: set[float] = set()
         k_of = SERVICE_WORKLOAD_BASE - vms["workload"]
         for k in np.unique(k_of):
             s = self.services[int(k)]
+            ready = first_attempt_s(t, level, repair_s, delay_s, s.replace_in_other_zone)
             for server in vms["server"][k_of == k]:
                 j = int(np.flatnonzero(s.server == server)[0])
-                ready = t + delay_s if wait_for_repair_s is None or s.replace_in_other_zone else wait_for_repair_s
                 s.state[j], s.server[j] = WAITING, -1
-                s.remaining_s[j] = REPLICA_LIFETIME_S
                 s.interrupted_s[j], s.ready_s[j] = t, ready
-                s.deadline_s[j] = max(t + timeout_s, ready)
-                times.update((ready, s.deadline_s[j]))
+                s.deadline_s[j] = give_up_s(t, ready, 0.0, True)
+            times.add(ready)
             self._stats.interrupted += int(np.count_nonzero(k_of == k))
             s.record(t)
         return sorted(times)
 
-    def attempt(self, t: float, zone_mask: np.ndarray | None) -> None:
-        """Try to restart every waiting replica that is ready (of the zones in `zone_mask`, or all)."""
+    def attempt(self, t: float) -> None:
+        """Try to restart every waiting replica whose restart is due, in replica order."""
+        w = self._world
         for k, s in enumerate(self.services):
             changed = False
             for j in np.flatnonzero((s.state == WAITING) & (s.ready_s <= t)):
                 zones = [int(s.zone[j])] + ([z for z in s.zones if z != s.zone[j]] if s.replace_in_other_zone else [])
-                if zone_mask is not None and not any(zone_mask[z] for z in zones):
-                    continue
                 for z in zones:
-                    server = self._place(s, k, z, self._replica_racks(s, z))
+                    server = self._place(s, k, z, int(w.zone_server_start[z]), int(w.zone_server_start[z + 1]))
                     if server >= 0:
                         s.server[j], s.zone[j], s.state[j] = server, z, RUNNING
                         self._stats.restarted_after(np.array([t - s.interrupted_s[j]]))
                         changed = True
                         break
-                else:
-                    if s.deadline_s[j] <= t:
-                        s.state[j] = LOST
-                        self._stats.lost += 1
             if changed:
                 s.record(t)
 

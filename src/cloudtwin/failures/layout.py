@@ -41,6 +41,7 @@ class ServiceLayout:
     zone_dc_lo: np.ndarray  # int64: first local datacenter of the zone
     zone_dc_hi: np.ndarray  # int64: one past its last
     region_units: np.ndarray  # int64 per local region: zones in the region
+    dc_index: np.ndarray  # int64 per local datacenter: its index in the world
 
     @property
     def replicas(self) -> int:
@@ -49,13 +50,6 @@ class ServiceLayout:
     def replicas_per_zone(self) -> list[int]:
         """How many replicas start in each local zone."""
         return np.bincount(self.dc_zone[self.rep_dc], minlength=len(self.zone_region)).tolist()
-
-    def kernel_args(self) -> tuple[np.ndarray, ...]:
-        """The layout arrays in the order `simulate_replications` takes them."""
-        return (
-            self.rep_dc, self.rep_rack, self.dc_zone, self.dc_pos, self.dc_racks, self.dc_spr, self.zone_region,
-            self.zone_pos, self.zone_units, self.zone_dc_lo, self.zone_dc_hi, self.region_units,
-        )
 
 
 def service_layout(service: Service, world: World, key: str = "services") -> ServiceLayout:
@@ -117,6 +111,7 @@ def service_layout(service: Service, world: World, key: str = "services") -> Ser
         zone_dc_lo=zone_dc_lo[:-1].astype(np.int64),
         zone_dc_hi=zone_dc_lo[1:].astype(np.int64),
         region_units=np.diff(world.region_zone_start)[regions].astype(np.int64),
+        dc_index=np.asarray(dcs, dtype=np.int64),
     )
 
 

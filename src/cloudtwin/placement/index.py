@@ -272,6 +272,27 @@ def likely_choice(cap: Capacity, z: int, c: int, stage: int) -> int:
 
 
 @njit(cache=True)
+def first_fit_in(cap: Capacity, z: int, lo: int, hi: int, c: int, m: int) -> int:
+    """The lowest-index up server in [lo, hi) (global indices inside zone z) with c vCPUs and m MiB free, or -1.
+
+    The range-restricted query: O(log n) like first-fit (a seek from the range's first leaf), whatever
+    the zone's policy; best-fit's lazily kept inner nodes are brought up to date first.
+    """
+    o = cap.tree_off[z]
+    sz = cap.tree_size[z]
+    if cap.policy == BEST_FIT:
+        tree.refresh(cap.nodes, o, sz, cap.dirty, cap.dirty_off, cap.dirty_n, z)
+    a = lo - cap.zone_start[z]
+    b = hi - cap.zone_start[z]
+    if b <= a:
+        return -1
+    loc = tree.seek(cap.nodes, o, sz, 1, c, m) if a == 0 else tree.next_feasible(cap.nodes, o, sz, a - 1, c, m)
+    if loc < 0 or loc >= b:
+        return -1
+    return cap.zone_start[z] + loc
+
+
+@njit(cache=True)
 def set_up(cap: Capacity, s: int, is_up: bool) -> None:
     """Mark server s up (the index sees its free capacity) or down (capacity -1 - free: never chosen)."""
     z = cap.server_zone[s]
