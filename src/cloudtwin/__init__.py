@@ -1,6 +1,37 @@
-"""cloudtwin: a simulator of a hyperscale cloud (regions, zones, data centers, VMs, failures, cost)."""
+"""cloudtwin: a simulator of a hyperscale cloud (regions, zones, data centers, VMs, failures, cost).
+
+    sc = cloudtwin.load("small", set={"horizon.days": 0.5})    # a preset name or a scenario file
+    res = cloudtwin.run(sc)                                      # a typed, frozen RunResult
+    cloudtwin.open("runs.duckdb")                                # a stored run, read back
+
+The API (`cloudtwin.api`) is imported on first use, so `import cloudtwin` loads neither numba nor duckdb.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from cloudtwin.errors import CloudtwinError
 from cloudtwin.version import __version__
 
-__all__ = ["CloudtwinError", "__version__"]
+if TYPE_CHECKING:
+    from cloudtwin.api import RunResult, load, open, run
+
+#: Names served by `cloudtwin.api`, imported when first asked for.
+_API = ("load", "run", "open", "RunResult")
+
+__all__ = ["CloudtwinError", "RunResult", "__version__", "load", "open", "run"]
+
+
+def __getattr__(name: str) -> Any:
+    """`cloudtwin.load`, `.run`, `.open`, `.RunResult`: from `cloudtwin.api`, imported on first use."""
+    if name in _API:
+        value = getattr(importlib.import_module("cloudtwin.api"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'cloudtwin' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_API))

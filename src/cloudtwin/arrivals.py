@@ -51,7 +51,7 @@ class Arrivals:
         return len(self.time_s)
 
     @classmethod
-    def from_columns(cls, **columns: object) -> "Arrivals":
+    def from_columns(cls, **columns: object) -> Arrivals:
         """Build from array-likes, casting each column to its dtype; `instance_type`/`workload` default to -1."""
         n = len(np.asarray(columns["time_s"]))
         columns.setdefault("instance_type", np.full(n, -1))
@@ -65,11 +65,11 @@ class Arrivals:
         return cls(**{k: np.ascontiguousarray(np.asarray(columns[k]), dtype=d) for k, d in _COLUMNS.items()})
 
     @classmethod
-    def empty(cls) -> "Arrivals":
+    def empty(cls) -> Arrivals:
         return cls(**{k: np.empty(0, dtype=d) for k, d in _COLUMNS.items()})
 
     @classmethod
-    def concat(cls, parts: list["Arrivals"], sort: bool = True) -> "Arrivals":
+    def concat(cls, parts: list[Arrivals], sort: bool = True) -> Arrivals:
         """Concatenate parts; with `sort`, order by time with a stable sort (ties keep part order)."""
         if not parts:
             return cls.empty()
@@ -79,5 +79,5 @@ class Arrivals:
             cols = {k: v[order] for k, v in cols.items()}
         return cls(**cols)
 
-    def slice(self, start: int, stop: int) -> "Arrivals":
+    def slice(self, start: int, stop: int) -> Arrivals:
         return Arrivals(**{k: getattr(self, k)[start:stop] for k in _COLUMNS})

@@ -14,8 +14,8 @@ import math
 from pathlib import Path
 
 import pytest
-from cli_runner import run_cli, run_json, shared_scenario
 
+from cli_runner import run_cli, run_json, shared_scenario
 from cloudtwin.engine import Engine
 from cloudtwin.results import ResultsStore
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_runner import run_cli, run_json, shared_scenario
 
+from cli_runner import run_cli, run_json, shared_scenario
 from cloudtwin.results import ResultsStore
 
 FAILURE_KEYS = {"failures", "vms_interrupted", "vms_restarted", "vms_lost", "vms_waiting", "restart_minutes",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from cli_runner import run_cli
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"

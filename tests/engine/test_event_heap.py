@@ -37,7 +37,7 @@ def test_interleaved_push_pop_keeps_order() -> None:
     rng = np.random.default_rng(1)
     h = heap.new_heap(2000)
     n, seq, last = 0, 0, (-1.0, -1)
-    for step in range(3000):
+    for _step in range(3000):
         if n and rng.random() < 0.45:
             key = (float(heap.top_time(h)), int(heap.top_seq(h)))
             assert key > last

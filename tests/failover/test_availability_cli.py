@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_runner import run_cli
 
+from cli_runner import run_cli
 from cloudtwin.analysis.availability import (
     component_availability,
     service_availability_over_zones,

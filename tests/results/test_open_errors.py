@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 
 from cloudtwin.errors import CloudtwinError, ResultsError
-from cloudtwin.results import ResultsStore
+from cloudtwin.results import METRIC_VALUE_COLUMNS, ResultsStore
 
 
 def test_directory(tmp_path: Path) -> None:
@@ -79,8 +80,30 @@ def test_newer_schema_version(db_path: Path) -> None:
     ResultsStore(db_path).close()
     with duckdb.connect(str(db_path)) as connection:
         connection.execute("UPDATE schema_version SET version = version + 1")
-    with pytest.raises(ResultsError, match="schema version 2"):
+    with pytest.raises(ResultsError, match="schema version 3"):
         ResultsStore(db_path)
+
+
+def test_version_1_file_is_migrated(db_path: Path) -> None:
+    """A version-1 file (metrics without interval_s) gains the column on a writable open; its old rows read NULL,
+    new rows carry their intervals; opened read-only first, it is refused with a clear message."""
+    ResultsStore(db_path).close()
+    with duckdb.connect(str(db_path)) as connection:
+        connection.execute("ALTER TABLE metrics DROP COLUMN interval_s")
+        connection.execute("UPDATE schema_version SET version = 1")
+        connection.execute("INSERT INTO runs (run_id, scenario_name, scenario_yaml, scenario_hash, cloudtwin_version,"
+                           " started, status) VALUES (nextval('run_id_sequence'), 'old', 'name: old', 'h', '0.1.0', now(), 'ok')")
+        connection.execute("INSERT INTO metrics (run_id, time_s, level, name) VALUES (1, 3600, 'zone', 'a')")
+    with pytest.raises(ResultsError, match="schema version 1; open it writable once to migrate"):
+        ResultsStore(db_path, read_only=True)
+    with ResultsStore(db_path) as store:
+        run_id = store.start_run("new", "name: new\n", "h", 1, "0.1.0")
+        ones = {name: np.ones((2, 1), dtype=np.int64) for name in METRIC_VALUE_COLUMNS}
+        store.append_metrics(run_id, "zone", ["a"], ["a"], ["r"], np.array([3600.0, 5000.0]), ones,
+                             interval_s=np.array([3600.0, 1400.0]))
+        rows = store.connection.execute("SELECT run_id, interval_s FROM metrics ORDER BY run_id, time_s").fetchall()
+        assert rows == [(1, None), (run_id, 3600.0), (run_id, 1400.0)]
+        assert store.connection.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
 
 
 def test_read_only_open(db_path: Path) -> None:

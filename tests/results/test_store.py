@@ -19,7 +19,7 @@ EXPECTED_TABLES = {
         "run_id", "scenario_name", "scenario_yaml", "scenario_hash", "seed", "cloudtwin_version",
         "started", "wall_s", "events", "status", "error", "summary_json",
     ],
-    "metrics": ["run_id", "time_s", "level", "name", "zone", "region", *METRIC_COLUMNS],
+    "metrics": ["run_id", "time_s", "level", "name", "zone", "region", *METRIC_COLUMNS, "interval_s"],
     "failures": ["run_id", "time_s", "level", "target", "duration_s", "vms_affected"],
     "services": ["run_id", "time_s", "service", "healthy_replicas", "healthy"],
 }
@@ -38,7 +38,7 @@ def test_schema_created(db_path: Path) -> None:
                 "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index", [table]
             ).fetchall()]
             assert found == columns, table
-        assert connection.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert connection.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
         kinds = dict(connection.execute(
             "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'metrics'").fetchall())
         assert kinds["time_s"] == "DOUBLE" and kinds["allocated_memory_gib"] == "DOUBLE"

@@ -95,7 +95,10 @@ def service_availability_over_zones(
     if not counts or any(c < 0 for c in counts):
         raise AnalysisError(f"`replicas_per_zone` must be non-empty counts >= 0 (got {list(replicas_per_zone)!r})")
     _check_k_n(k, sum(counts))
-    zone_a = [float(zone_availability)] * len(counts) if np.isscalar(zone_availability) else list(zone_availability)
+    if isinstance(zone_availability, (int, float, np.integer, np.floating)):
+        zone_a = [float(zone_availability)] * len(counts)
+    else:
+        zone_a = list(zone_availability)
     if len(zone_a) != len(counts):
         raise AnalysisError(
             f"`zone_availability` has {len(zone_a)} values for {len(counts)} zones; give one number or one per zone"

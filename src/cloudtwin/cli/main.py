@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -25,11 +25,11 @@ app = typer.Typer(
 )
 
 ScenarioArg = Annotated[
-    Optional[Path], typer.Argument(help="Scenario YAML file (or use --preset).", show_default=False)
+    Path | None, typer.Argument(help="Scenario YAML file (or use --preset).", show_default=False)
 ]
-PresetOpt = Annotated[Optional[str], typer.Option("--preset", "-p", help="Name of a shipped preset (see `cloudtwin presets`).")]
+PresetOpt = Annotated[str | None, typer.Option("--preset", "-p", help="Name of a shipped preset (see `cloudtwin presets`).")]
 SetOpt = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option("--set", "-s", help="Override a key: dotted path with list indices, value parsed as YAML (repeatable)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of tables.")]

@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from cloudtwin.runner.simulate import RunOutcome, simulate
+from cloudtwin.api import RunResult, run
 
 
 def main(scenario: Path | None, preset: str | None, sets: list[str], json_: bool, db: Path) -> None:
@@ -42,11 +43,11 @@ def main(scenario: Path | None, preset: str | None, sets: list[str], json_: bool
             wall = max(time.perf_counter() - started, 1e-9)
             progress.update(task, completed=sim_s / 86400.0, rate=f"{events / wall / 1e6:.2f} M events/s")
 
-        outcome = simulate(loaded, db, progress=advance, status=lambda msg: progress.console.print(msg))
+        outcome = run(loaded, db, progress=advance, status=lambda msg: progress.console.print(msg))
     for note in outcome.notes:
         err.print(f"[yellow]{note}[/yellow]")
     if json_:
-        sys.stdout.write(json.dumps(outcome.summary) + "\n")
+        sys.stdout.write(json.dumps(outcome.to_json()) + "\n")
         return
     _print_summary(outcome, db)
 
@@ -55,20 +56,21 @@ def _pct(x: float) -> str:
     return f"{100.0 * x:.2f} %"
 
 
-def _print_summary(outcome: RunOutcome, db: Path) -> None:
+def _print_summary(outcome: RunResult, db: Path) -> None:
     """A rich table per region and zone, then the run totals."""
     console = Console(highlight=False)
-    s = outcome.summary
+    s = outcome.to_json()
+    zones = [asdict(z) for z in outcome.zones]
     table = Table(title=f"run {s['run_id']}: {s['scenario']} ({s['sim_days']:g} simulated days, {s['policy']})")
     for col, justify in (("region / zone", "left"), ("servers", "right"), ("arrivals", "right"),
                          ("refused", "right"), ("refused %", "right"), ("resident VMs (mean)", "right"),
                          ("vCPUs allocated (mean)", "right")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     region = None
-    for z in outcome.zones:
+    for z in zones:
         if z["region"] != region:
             region = z["region"]
-            rows = [r for r in outcome.zones if r["region"] == region]
+            rows = [r for r in zones if r["region"] == region]
             arrivals = sum(r["arrivals"] for r in rows)
             refused = sum(r["refused"] for r in rows)
             table.add_row(f"[bold]{region}[/bold]", f"{sum(r['servers'] for r in rows):,}", f"{arrivals:,}",
@@ -78,7 +80,7 @@ def _print_summary(outcome: RunOutcome, db: Path) -> None:
                       _pct(z["refused"] / z["arrivals"]) if z["arrivals"] else "-",
                       f"{z['resident_vms_mean']:,.0f}", _pct(z["allocated_vcpu_fraction"]))
     console.print(table)
-    _print_failures(console, s, outcome.failure_vms)
+    _print_failures(console, s, outcome.vms_interrupted_by_level)
     console.print(
         f"arrivals {s['arrivals']:,}  accepted {s['accepted']:,}  refused {s['refused']:,}"
         f" ({_pct(s['refused_fraction'])})  departures {s['departures']:,}  initial VMs {s['initial_vms']:,}\n"

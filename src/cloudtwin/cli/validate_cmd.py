@@ -25,7 +25,7 @@ from cloudtwin.scenario.model import (
     PoissonArrivals,
     Workload,
 )
-from cloudtwin.scenario.totals import racks_of
+from cloudtwin.scenario.totals import racks_of, zone_datacenters
 
 _MAX_ROWS = 12
 _MAX_WORKLOAD_ROWS = 4  # keeps the summary on one screen
@@ -80,7 +80,7 @@ def _regions_table(s: Scenario) -> Table:
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     spr = s.world.servers_per_rack
     for region in s.world.regions[:_MAX_ROWS]:
-        dcs = [dc for zone in region.zones for dc in zone.datacenters]  # type: ignore[union-attr]
+        dcs = [dc for zone in region.zones for dc in zone_datacenters(zone)]
         table.add_row(
             escape(region.name),
             f"{region.location.lat:.2f}, {region.location.lon:.2f}",

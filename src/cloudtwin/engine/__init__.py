@@ -8,7 +8,8 @@ Public API (details in `core`, `metrics`, `explicit`):
 - driving: `place_initial(arrivals)` (steady-state start at the current time), `advance(arrivals, t_end_s)`
   (a chunk: arrivals in [now, t_end_s), events up to t_end_s), `run_explicit(arrivals)`;
 - reading: `samples()` / `take_samples()` -> `Samples` (per tick, (T, zones) and (T, datacenters) arrays),
-  `counters()` -> `Counters` (totals, per-zone time integrals and means), `free_vcpus()`,
+  `close_interval()` -> `Samples` (one row: the partial interval since the last tick, e.g. at the horizon),
+  `counters()` -> `Counters` (totals, per zone and datacenter, time integrals and means), `free_vcpus()`,
   `free_memory_mib()`, `server_up()`, `resident_vms()`, `server_vm_slots(server)`, `now_s`;
 - failures: `schedule(time_s, kind, payload)` + `on_event(kind, handler)` (handlers run at their
   instant with the loop paused), `set_server_down/up(servers)`, `evict(servers)`, `place_now(vms)`.

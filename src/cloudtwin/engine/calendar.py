@@ -126,7 +126,7 @@ def bucket_index(qf: np.ndarray, t: float) -> int:
     """floor(t / W) (monotone in t >= 0), INDEX_MAX for times beyond what an int64 index holds."""
     x = t * qf[PER_WIDTH]
     if x < 4.0e18:
-        return np.int64(x)
+        return np.int64(x)  # type: ignore[return-value]
     return INDEX_MAX
 
 
@@ -175,7 +175,7 @@ def push(q: EventQueue, t: float, seq: int, payload: int) -> None:
                 q.block_next[q.buckets[r + U(B_TAIL)]] = blk
             q.buckets[r + U(B_TAIL)] = blk
         w = U(BLOCK_WORDS * np.int64(q.buckets[r + U(B_TAIL)]) + 2 * pos)
-        q.pool[w] = hp.time_bits(t + 0.0)
+        q.pool[w] = hp.time_bits(t + 0.0)  # type: ignore[call-arg]
         q.pool[w + U(1)] = hp.entry_word(seq, payload)
         q.buckets[r + U(B_COUNT)] = k + 1
         c[RING_N] += 1
@@ -196,9 +196,9 @@ def prefetch_push(q: EventQueue, t: float) -> None:
     k = np.int64(q.buckets[r + U(B_COUNT)])
     pos = k % BLOCK
     if pos != 0:
-        prefetch(q.pool, U(BLOCK_WORDS * np.int64(q.buckets[r + U(B_TAIL)]) + 2 * pos))
+        prefetch(q.pool, U(BLOCK_WORDS * np.int64(q.buckets[r + U(B_TAIL)]) + 2 * pos))  # type: ignore[call-arg]
     elif q.qc[FREE_N] > 0:
-        prefetch(q.pool, U(BLOCK_WORDS * np.int64(q.free_blocks[q.qc[FREE_N] - 1])))
+        prefetch(q.pool, U(BLOCK_WORDS * np.int64(q.free_blocks[q.qc[FREE_N] - 1])))  # type: ignore[call-arg]
 
 
 @njit(cache=True, inline="always")
@@ -216,18 +216,18 @@ def peek(q: EventQueue) -> tuple[int, int, int]:
     if c[LATE_N] > 0:
         l0 = q.late[2]
         l1 = q.late[3]
-        if src == NONE or hp.less(l0, l1, k0, k1):
+        if src == NONE or hp.less(l0, l1, k0, k1):  # type: ignore[arg-type]
             src = LATE
             k0 = l0
             k1 = l1
     if c[FAR_N] > 0 and c[FAR_TOP_INDEX] <= c[CUR]:
         f0 = q.far[2]
         f1 = q.far[3]
-        if src == NONE or hp.less(f0, f1, k0, k1):
+        if src == NONE or hp.less(f0, f1, k0, k1):  # type: ignore[arg-type]
             src = FAR
             k0 = f0
             k1 = f1
-    return src, k0, k1
+    return src, k0, k1  # type: ignore[return-value]
 
 
 @njit(cache=True, inline="always")
@@ -254,9 +254,9 @@ def _load(q: EventQueue, j: int) -> None:
     while k < n:
         m = min(BLOCK, n - k)
         src = BLOCK_WORDS * blk
-        for w in range(2 * m):
+        for w in range(2 * m):  # type: ignore[operator]
             q.run[2 * k + w] = q.pool[src + w]
-        k += m
+        k += m  # type: ignore[operator]
         q.free_blocks[c[FREE_N]] = blk
         c[FREE_N] += 1
         blk = q.block_next[blk]
@@ -264,7 +264,7 @@ def _load(q: EventQueue, j: int) -> None:
     q.buckets[r + B_TAIL] = -1
     q.buckets[r + B_COUNT] = 0
     c[RING_N] -= n
-    hp.sort_entries(q.run, n)
+    hp.sort_entries(q.run, n)  # type: ignore[arg-type]
     c[RUN_POS] = 0
     c[RUN_LEN] = n
 

@@ -7,7 +7,9 @@ Typical use (the `cloudtwin run` driver):
     for t_end, chunk in chunks:                  # arrivals with time in [now, t_end), time-sorted
         engine.advance(chunk, t_end)
         store(engine.take_samples())             # samples since the last take
-    totals = engine.counters()
+    if engine.now_s > engine.last_sample_s:
+        store(engine.close_interval())           # the last, partial interval as one more row
+    totals = engine.counters()                   # per zone / datacenter too: equal the rows' sums
 
 Events other than VM departures (failures, repairs, ...) are scheduled with
 `schedule(time_s, kind, payload)`; when one comes due inside `advance`, the loop
@@ -18,14 +20,14 @@ the loop resumes. Handlers use `set_server_down/up`, `evict` and `place_now`.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from cloudtwin.arrivals import Arrivals
 from cloudtwin.engine import calendar as cq
 from cloudtwin.engine import heap as hp
-from cloudtwin.engine import loop, state
+from cloudtwin.engine import loop, pinned, state
 from cloudtwin.engine import queue_growth as qg
 from cloudtwin.engine.inputs import check_arrivals, initial_departure_rate
 from cloudtwin.engine.metrics import Counters, Samples
@@ -70,6 +72,8 @@ class Engine:
         per_zone = np.zeros(self.n_zones + 1, dtype=np.int64)
         np.add.at(per_zone, zone_of, np.asarray(server_vcpus, dtype=np.int64))
         self.zone_capacity_vcpus = per_zone[:-1]
+        running = np.concatenate([[0], np.cumsum(np.asarray(server_vcpus, dtype=np.int64))])
+        self.datacenter_capacity_vcpus = np.diff(running[layout[2]])  # datacenters are contiguous server ranges
         capacity = max(int(vm_capacity_hint), 16)
         self._vms = state.new_vm_table(capacity, n)
         self._queue = cq.new_queue(capacity, start_s=start_s)
@@ -81,7 +85,8 @@ class Engine:
         self._clk[[state.NOW_S, state.ORIGIN_S]] = start_s
         self._clk[state.SAMPLE_EVERY_S] = sample_every_s
         self._clk[state.NEXT_TICK_S] = start_s + sample_every_s
-        self._ticks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._ticks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._last_sample_s = start_s  # time of the last row handed to `_ticks` (tick or closed interval)
         self._handlers: dict[int, Handler] = {}
         self._running = False
 
@@ -268,20 +273,62 @@ class Engine:
                          vms.memory_mib, vms.instance_type, vms.zone, vms.lifetime_s, vms.workload, servers)
         return servers
 
+    def place_in(self, vm: Arrivals, lo: np.ndarray, hi: np.ndarray) -> int:
+        """Place one VM now on the lowest-index up server with room among server ranges [lo[i], hi[i]) of its
+        zone (ascending, disjoint); returns the server or -1. Uncounted, like `place_now`."""
+        check_arrivals(vm, self.n_zones, EngineError, -np.inf, timed=False)
+        if len(vm) != 1:
+            raise EngineError(f"place_in places one VM (got {len(vm)})")
+        lo = np.ascontiguousarray(lo, dtype=np.int64)
+        hi = np.ascontiguousarray(hi, dtype=np.int64)
+        z = int(vm.zone[0])
+        zlo, zhi = int(self._cap.zone_start[z]), int(self._cap.zone_start[z + 1])
+        if lo.shape != hi.shape or np.any(lo < zlo) or np.any(hi > zhi) or np.any(lo[1:] < hi[:-1]):
+            raise EngineError(f"place_in: ranges must be ascending, disjoint and inside zone {z} [{zlo}, {zhi})")
+        self._ensure_room(1)
+        return int(pinned.place_in_ranges(self._cap, self._vms, self._queue, self._met, self._cnt, self.now_s,
+                                          int(vm.vcpus[0]), int(vm.memory_mib[0]), int(vm.instance_type[0]), z,
+                                          int(vm.workload[0]), float(vm.lifetime_s[0]), lo, hi))
+
     # ------------------------------------------------------------------ reporting
 
     def _collect_ticks(self) -> None:
+        """Move the ticks buffered by the loop to `_ticks`, with the length of the interval each closes."""
         k = int(self._cnt[state.TICKS_BUFFERED])
         if k:
             m = self._met
-            self._ticks.append((m.tick_time_s[:k].copy(), m.tick_zone[:k].copy(), m.tick_datacenter[:k].copy()))
+            time_s = m.tick_time_s[:k].copy()
+            interval_s = np.diff(time_s, prepend=self._last_sample_s)
+            self._ticks.append((time_s, interval_s, m.tick_zone[:k].copy(), m.tick_datacenter[:k].copy()))
+            self._last_sample_s = float(time_s[-1])
             self._cnt[state.TICKS_BUFFERED] = 0
+
+    @property
+    def last_sample_s(self) -> float:
+        """Time of the last metric tick or closed interval (the start if none): where the open interval begins."""
+        return self._last_sample_s
+
+    def close_interval(self) -> Samples:
+        """One more sample row at the current time: the state now and the counts since the last tick (or close),
+        which it resets, so the next interval starts here. For a run's last, partial interval (ticks are not moved).
+
+        Take the ticks before it with `take_samples` first: the row is handed out here, not kept.
+        """
+        if self._running:
+            raise EngineError("an interval cannot be closed from inside an event handler")
+        self._collect_ticks()
+        m, now = self._met, self.now_s
+        row = Samples.from_buffers(np.array([now]), np.array([now - self._last_sample_s]), m.zone[None].copy(),
+                                   m.datacenter[None].copy())
+        loop.close_counts(m)
+        self._last_sample_s = now
+        return row
 
     def samples(self) -> Samples:
         """Every metric tick taken so far (not yet handed out by `take_samples`)."""
         z, d = self.n_zones, self.n_datacenters
         if not self._ticks:
-            return Samples.from_buffers(np.zeros(0), np.zeros((0, z, state.N_ZONE_COLUMNS), np.int64),
+            return Samples.from_buffers(np.zeros(0), np.zeros(0), np.zeros((0, z, state.N_ZONE_COLUMNS), np.int64),
                                         np.zeros((0, d, state.N_DC_COLUMNS), np.int64))
         return Samples.from_buffers(*(np.concatenate(part) for part in zip(*self._ticks)))
 
@@ -292,10 +339,13 @@ class Engine:
         return out
 
     def counters(self) -> Counters:
-        """Run-wide totals and per-zone time integrals up to now."""
+        """Run-wide totals, per zone and per datacenter, and time integrals up to now (from the engine's
+        counters, so nothing after the last tick is missed)."""
         c, m, now = self._cnt, self._met, self.now_s
         for z in range(self.n_zones):
             loop.integrate_zone(m, z, now)
+        zone_counts = m.zone_total + m.zone[:, state.Z_ARRIVALS:]  # closed intervals + the open one
+        dc_vcpu_seconds = m.datacenter[:, state.D_VCPUS] * now - m.datacenter_vcpu_moment
         return Counters(
             arrivals=int(c[state.ARRIVALS]), accepted=int(c[state.ACCEPTED]), refused=int(c[state.REFUSED]),
             departures=int(c[state.DEPARTURES]), events=int(c[state.ARRIVALS] + c[state.DEPARTURES]),
@@ -305,7 +355,13 @@ class Engine:
             zone_vm_seconds=m.zone_integral[:, state.I_VMS].copy(),
             zone_vcpu_seconds=m.zone_integral[:, state.I_VCPUS].copy(),
             zone_memory_mib_seconds=m.zone_integral[:, state.I_MEMORY_MIB].copy(),
-            zone_capacity_vcpus=self.zone_capacity_vcpus.copy())
+            zone_capacity_vcpus=self.zone_capacity_vcpus.copy(),
+            zone_arrivals=zone_counts[:, state.ZT_ARRIVALS].copy(),
+            zone_refusals=zone_counts[:, state.ZT_REFUSALS].copy(),
+            zone_departures=zone_counts[:, state.ZT_DEPARTURES].copy(),
+            datacenter_placements=m.datacenter_total + m.datacenter[:, state.D_PLACEMENTS],
+            datacenter_vcpu_seconds=dc_vcpu_seconds,
+            datacenter_capacity_vcpus=self.datacenter_capacity_vcpus.copy())
 
     def free_vcpus(self) -> np.ndarray:
         """Free vCPUs per server (a down server shows what it would have free)."""

@@ -112,7 +112,7 @@ def heap_capacity(h: np.ndarray) -> int:
 @njit(cache=True, inline="always")
 def push(h: np.ndarray, n: int, t: float, seq: int, payload: int) -> int:
     """Insert (t, seq, payload) into the heap of n entries; returns the new count (caller checks room)."""
-    k0 = time_bits(t + 0.0)
+    k0 = time_bits(t + 0.0)  # type: ignore[call-arg, var-annotated]
     k1 = entry_word(seq, payload)
     i = n + 1
     while i > 1:
@@ -138,7 +138,7 @@ def pop(h: np.ndarray, n: int) -> int:
     i = 1
     c = 2
     while c < n:
-        prefetch(h, U(16 * c))  # the 16 great-great-grandchildren of (c, c + 1): four cache lines
+        prefetch(h, U(16 * c))  # type: ignore[call-arg]  # the 16 great-great-grandchildren of (c, c + 1): four cache lines
         prefetch(h, U(16 * c + 8))
         prefetch(h, U(16 * c + 16))
         prefetch(h, U(16 * c + 24))
@@ -173,7 +173,7 @@ def pop(h: np.ndarray, n: int) -> int:
 
 @njit(cache=True, inline="always")
 def top_time(h: np.ndarray) -> float:
-    return bits_time(h[2])
+    return bits_time(h[2])  # type: ignore[call-arg]
 
 
 @njit(cache=True, inline="always")

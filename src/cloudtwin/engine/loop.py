@@ -39,6 +39,7 @@ from cloudtwin.engine.state import (
     INITIAL_PLACED,
     INITIAL_REFUSED,
     N_FREE,
+    N_ZONE_TOTALS,
     NEVER_USED,
     NEXT_SEQ,
     NEXT_TICK_S,
@@ -120,7 +121,8 @@ def datacenter_of(met: Metrics, z: int, s: int) -> int:
 
 @njit(cache=True, inline="always")
 def _account(met: Metrics, s: int, z: int, c: int, m: int, sign: int, t: float) -> int:
-    """Move zone z's and server s's datacenter's live counters by sign x (c, m, 1 VM); returns the datacenter."""
+    """Move zone z's and server s's datacenter's live counters by sign x (c, m, 1 VM) and the datacenter's time
+    vCPU moment by sign x c t; returns the datacenter."""
     integrate_zone(met, z, t)
     met.zone[z, Z_VCPUS] += sign * c
     met.zone[z, Z_MEMORY_MIB] += sign * m
@@ -129,6 +131,7 @@ def _account(met: Metrics, s: int, z: int, c: int, m: int, sign: int, t: float) 
     met.datacenter[d, D_VCPUS] += sign * c
     met.datacenter[d, D_MEMORY_MIB] += sign * m
     met.datacenter[d, D_VMS] += sign
+    met.datacenter_vcpu_moment[d] += (sign * c) * t
     return d
 
 
@@ -190,10 +193,22 @@ def stop_vm(cap: Capacity, vms: VmTable, met: Metrics, cnt: np.ndarray, slot: in
         hot[HOT_WIDTH * nxt + V_PREV] = prv
     hot[r + V_SEQ] = -1
     hot[r + V_SERVER] = -1
-    release(cap, z, s, c, m)
+    release(cap, z, s, c, m)  # type: ignore[arg-type]
     vms.free[cnt[N_FREE]] = slot
     cnt[N_FREE] += 1
-    _account(met, s, z, c, m, -1, t)
+    _account(met, s, z, c, m, -1, t)  # type: ignore[arg-type]
+
+
+@njit(cache=True)
+def close_counts(met: Metrics) -> None:
+    """End the current interval's event counts: add them to the run totals and start the next at zero."""
+    for z in range(len(met.zone_total)):
+        for k in range(N_ZONE_TOTALS):
+            met.zone_total[z, k] += met.zone[z, Z_ARRIVALS + k]
+            met.zone[z, Z_ARRIVALS + k] = 0
+    for d in range(len(met.datacenter_total)):
+        met.datacenter_total[d] += met.datacenter[d, D_PLACEMENTS]
+        met.datacenter[d, D_PLACEMENTS] = 0
 
 
 @njit(cache=True)
@@ -205,8 +220,7 @@ def _tick(met: Metrics, cnt: np.ndarray, clk: np.ndarray) -> bool:
     met.tick_time_s[k] = clk[NEXT_TICK_S]
     met.tick_zone[k] = met.zone
     met.tick_datacenter[k] = met.datacenter
-    met.zone[:, Z_ARRIVALS:] = 0
-    met.datacenter[:, D_PLACEMENTS] = 0
+    close_counts(met)
     cnt[TICKS_BUFFERED] = k + 1
     cnt[TICK_INDEX] += 1
     clk[NEXT_TICK_S] = clk[ORIGIN_S] + (cnt[TICK_INDEX] + 1) * clk[SAMPLE_EVERY_S]
@@ -221,15 +235,15 @@ def _prefetch_departures(cap: Capacity, vms: VmTable, q: cq.EventQueue) -> None:
     ahead = cq.run_entry(q, AHEAD_ROW)
     if ahead >= 0 and hp.kind_of(ahead) == hp.DEPARTURE:  # both ends of the 48-byte row: one or two lines
         r = HOT_WIDTH * hp.index_of(hp.payload_of(ahead))
-        hp.prefetch(vms.hot, np.uint64(r))
+        hp.prefetch(vms.hot, np.uint64(r))  # type: ignore[call-arg]
         hp.prefetch(vms.hot, np.uint64(r + HOT_WIDTH - 1))
     ahead = cq.run_entry(q, AHEAD_PATH)
     if ahead >= 0 and hp.kind_of(ahead) == hp.DEPARTURE:
         r = HOT_WIDTH * hp.index_of(hp.payload_of(ahead))
         s = np.int64(vms.hot[r + V_SERVER])
         if s >= 0:
-            prefetch_server(cap, np.int64(vms.hot[r + V_SIZE] >> SIZE_BITS), s)
-            hp.prefetch(vms.first_vm, np.uint64(s))
+            prefetch_server(cap, np.int64(vms.hot[r + V_SIZE] >> SIZE_BITS), s)  # type: ignore[arg-type]
+            hp.prefetch(vms.first_vm, np.uint64(s))  # type: ignore[call-arg]
             nxt = np.int64(vms.hot[r + V_NEXT])
             prv = np.int64(vms.hot[r + V_PREV])
             if nxt >= 0:
@@ -242,7 +256,7 @@ def _prefetch_departures(cap: Capacity, vms: VmTable, q: cq.EventQueue) -> None:
         s = np.int64(vms.hot[r + V_SERVER])
         if s >= 0:
             size = np.int64(vms.hot[r + V_SIZE])
-            prefetch_release(cap, size >> SIZE_BITS, s, size & SIZE_MASK)
+            prefetch_release(cap, size >> SIZE_BITS, s, size & SIZE_MASK)  # type: ignore[arg-type]
 
 
 @njit(cache=True, inline="always")
@@ -265,7 +279,7 @@ def _prefetch_arrivals(cap: Capacity, vms: VmTable, q: cq.EventQueue, clk: np.nd
             prefetch_server(cap, a_zone[k], s)
             head = vms.first_vm[s]
             if head >= 0:
-                hp.prefetch(vms.hot, np.uint64(HOT_WIDTH * head))
+                hp.prefetch(vms.hot, np.uint64(HOT_WIDTH * head))  # type: ignore[call-arg]
 
 
 @njit(cache=True, inline="always")
@@ -277,7 +291,7 @@ def _pop_event(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt:
     _prefetch_departures(cap, vms, q)
     seq = hp.seq_of(k1)
     payload = hp.payload_of(k1)
-    t = hp.bits_time(k0)
+    t = hp.bits_time(k0)  # type: ignore[call-arg, var-annotated]
     kind = hp.kind_of(payload)
     if kind != hp.DEPARTURE:
         cnt[EVENT_SEQ] = seq
@@ -310,7 +324,7 @@ def _events_until(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, c
             if status == cq.NEED_ROOM:
                 return NEED_QUEUE_ROOM
             return DONE
-        td = hp.bits_time(k0)
+        td = hp.bits_time(k0)  # type: ignore[call-arg, var-annotated]
         if td > t:
             return DONE
         while clk[NEXT_TICK_S] < td:
@@ -331,7 +345,7 @@ def run(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt: np.nda
     events with time <= t_end and ticks <= t_end, and set the clock to t_end.
     INITIAL: place every arrival at the current time, counted apart, no events.
     """
-    cap, vms, met, q, cnt, clk = borrowed(cap), borrowed(vms), borrowed(met), borrowed(q), borrowed(cnt), borrowed(clk)
+    cap, vms, met, q, cnt, clk = borrowed(cap), borrowed(vms), borrowed(met), borrowed(q), borrowed(cnt), borrowed(clk)  # type: ignore[call-arg]
     a_time, a_vcpus, a_zone, a_life = borrowed(a_time), borrowed(a_vcpus), borrowed(a_zone), borrowed(a_life)
     n = len(a_time)
     vm_cap = len(vms.free)
@@ -393,7 +407,7 @@ def evict_servers(cap: Capacity, vms: VmTable, met: Metrics, cnt: np.ndarray, se
     are written to `out_slot` / `out_server` (sized by the caller to the VM count)
     before the slots are recycled, so the caller reads their rows first.
     """
-    cap, vms, met, cnt = borrowed(cap), borrowed(vms), borrowed(met), borrowed(cnt)
+    cap, vms, met, cnt = borrowed(cap), borrowed(vms), borrowed(met), borrowed(cnt)  # type: ignore[call-arg]
     k = 0
     for s in servers:
         slot = vms.first_vm[s]
@@ -428,7 +442,7 @@ def place_batch(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt
 
     The caller ensures len(a_vcpus) free slots, queue room and seqs.
     """
-    cap, vms, met, q, cnt = borrowed(cap), borrowed(vms), borrowed(met), borrowed(q), borrowed(cnt)
+    cap, vms, met, q, cnt = borrowed(cap), borrowed(vms), borrowed(met), borrowed(q), borrowed(cnt)  # type: ignore[call-arg]
     for j in range(len(a_vcpus)):
         z = a_zone[j]
         s = choose(cap, z, a_vcpus[j], a_mem[j])

@@ -14,10 +14,13 @@ class Samples:
     Allocation columns are the state at the tick: all events up to and
     including the tick time except arrivals at exactly that time. The
     arrival / refusal / departure / placement columns count events since the previous tick
-    (placements: arrivals placed in the datacenter, not initial VMs or restarts).
+    (placements: arrivals placed in the datacenter, not initial VMs or restarts), over the
+    `interval_s` seconds before `time_s`. `Engine.close_interval` adds a row at the engine's
+    time for a last, shorter interval, so the rows' counts add up to the run's.
     """
 
     time_s: np.ndarray  # (T,)
+    interval_s: np.ndarray  # (T,) seconds since the previous row (or the start): what the counts cover
     zone_allocated_vcpus: np.ndarray  # (T, Z) int64
     zone_allocated_memory_mib: np.ndarray  # (T, Z) int64
     zone_resident_vms: np.ndarray  # (T, Z) int64
@@ -33,18 +36,21 @@ class Samples:
         return len(self.time_s)
 
     @classmethod
-    def from_buffers(cls, time_s: np.ndarray, zone: np.ndarray, datacenter: np.ndarray) -> "Samples":
+    def from_buffers(cls, time_s: np.ndarray, interval_s: np.ndarray, zone: np.ndarray,
+                     datacenter: np.ndarray) -> Samples:
         """From stacked tick buffers: zone (T, Z, 6), datacenter (T, D, 4) in `state` column order."""
-        return cls(time_s, *(np.ascontiguousarray(zone[:, :, k]) for k in range(6)),
+        return cls(time_s, interval_s, *(np.ascontiguousarray(zone[:, :, k]) for k in range(6)),
                    *(np.ascontiguousarray(datacenter[:, :, k]) for k in range(4)))
 
 
 @dataclass(frozen=True, eq=False)
 class Counters:
-    """Run-wide totals since the engine was created, and per-zone time integrals up to `now_s`.
+    """Run-wide totals since the engine was created, per zone and per datacenter, and time integrals up to `now_s`.
 
     `events` = arrivals + processed departures (the peers' definition); VMs placed
-    by `place_initial` are counted in `initial_placed` / `initial_refused` only.
+    by `place_initial` are counted in `initial_placed` / `initial_refused` only. The per-zone
+    and per-datacenter counts are the engine's own (not sums of ticks), so they include what
+    happened after the last tick; they add up to the run totals.
     """
 
     arrivals: int
@@ -63,10 +69,23 @@ class Counters:
     zone_vcpu_seconds: np.ndarray  # (Z,) integral of allocated vCPUs
     zone_memory_mib_seconds: np.ndarray  # (Z,) integral of allocated memory
     zone_capacity_vcpus: np.ndarray  # (Z,)
+    zone_arrivals: np.ndarray  # (Z,) int64: requests that targeted the zone
+    zone_refusals: np.ndarray  # (Z,) int64: of those, refused (no room)
+    zone_departures: np.ndarray  # (Z,) int64: VMs that left at the end of their lifetime
+    datacenter_placements: np.ndarray  # (D,) int64: arrivals placed there (not initial VMs or restarts)
+    datacenter_vcpu_seconds: np.ndarray  # (D,) integral of allocated vCPUs over [start_s, now_s]
+    datacenter_capacity_vcpus: np.ndarray  # (D,)
 
     @property
     def elapsed_s(self) -> float:
         return self.now_s - self.start_s
+
+    @property
+    def datacenter_allocated_vcpu_fraction(self) -> np.ndarray:
+        """Time-averaged allocated vCPUs per datacenter over its vCPU capacity (NaN before any time passed)."""
+        if self.elapsed_s <= 0:
+            return np.full(len(self.datacenter_vcpu_seconds), np.nan)
+        return self.datacenter_vcpu_seconds / (self.elapsed_s * np.maximum(self.datacenter_capacity_vcpus, 1))
 
     @property
     def zone_resident_vms_mean(self) -> np.ndarray:

@@ -66,11 +66,11 @@ def entries(q: EventQueue) -> tuple[np.ndarray, np.ndarray]:
         blk = np.int64(q.buckets[BUCKET_WIDTH * j + B_HEAD])
         while left > 0:
             m = min(BLOCK, left)
-            for e in range(m):
+            for e in range(m):  # type: ignore[call-overload]
                 k0[k] = q.pool[BLOCK_WORDS * blk + 2 * e]
                 k1[k] = q.pool[BLOCK_WORDS * blk + 2 * e + 1]
                 k += 1
-            left -= m
+            left -= m  # type: ignore[operator]
             blk = q.block_next[blk]
     return k0, k1
 
@@ -93,7 +93,7 @@ def _clear(q: EventQueue) -> None:
 @njit(cache=True, nogil=True)
 def _refill(q: EventQueue, k0: np.ndarray, k1: np.ndarray) -> None:
     for i in range(len(k0)):
-        push(q, hp.bits_time(k0[i]), hp.seq_of(k1[i]), hp.payload_of(k1[i]))
+        push(q, hp.bits_time(k0[i]), hp.seq_of(k1[i]), hp.payload_of(k1[i]))  # type: ignore[call-arg]
 
 
 @njit(cache=True, nogil=True)

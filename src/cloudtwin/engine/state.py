@@ -5,8 +5,8 @@
   the sequence number of the VM's pending departure in the event queue, -1 when
   it has none: a queue entry whose seq differs is stale and dropped when it
   surfaces (lazy deletion), so interrupting a VM costs nothing in the queue.
-- `Metrics`: live counters per zone and per datacenter, per-zone time integrals,
-  and a buffer of samples taken at each metric tick.
+- `Metrics`: live counters per zone and per datacenter, run totals of the event counts,
+  per-zone time integrals, a per-datacenter vCPU time moment, and a buffer of samples taken at each metric tick.
 - `counters` (int64) and `clock` (float64): scalars the loop updates in place,
   addressed by the index constants below.
 """
@@ -33,6 +33,10 @@ D_VCPUS, D_MEMORY_MIB, D_VMS, D_PLACEMENTS = range(4)
 N_DC_COLUMNS = 4
 # Metrics.zone_integral[z, ...]: integral over time of the live allocation (unit x seconds)
 I_VMS, I_VCPUS, I_MEMORY_MIB = range(3)
+# Metrics.zone_total[z, ...] / datacenter_total[d]: the per-tick counts of intervals already closed (a tick or
+# `Engine.close_interval`), so a run total is the total plus the live per-tick count (no work per event)
+ZT_ARRIVALS, ZT_REFUSALS, ZT_DEPARTURES = range(3)
+N_ZONE_TOTALS = 3
 
 TICK_BUFFER = 512  # samples held before Python collects them (estimate: tiny either way)
 
@@ -82,6 +86,11 @@ class Metrics(NamedTuple):
     datacenter: np.ndarray  # int64 (D, N_DC_COLUMNS)
     zone_integral: np.ndarray  # float64 (Z, 3)
     zone_last_s: np.ndarray  # float64 (Z): time the zone's integrals were last advanced to
+    zone_total: np.ndarray  # int64 (Z, N_ZONE_TOTALS): arrivals, refusals, departures of closed intervals
+    datacenter_total: np.ndarray  # int64 (D): arrivals placed there in closed intervals
+    # float64 (D): sum of vcpus x t over VM starts minus the same over stops, so that the integral of allocated
+    # vCPUs over [origin, T] is allocated(T) x T - moment (one add per start or stop, no per-datacenter clock)
+    datacenter_vcpu_moment: np.ndarray
     tick_time_s: np.ndarray  # float64 (TICK_BUFFER)
     tick_zone: np.ndarray  # int64 (TICK_BUFFER, Z, N_ZONE_COLUMNS)
     tick_datacenter: np.ndarray  # int64 (TICK_BUFFER, D, N_DC_COLUMNS)
@@ -90,7 +99,7 @@ class Metrics(NamedTuple):
 def _aligned(n: int, dtype: type, align: int = 64) -> np.ndarray:
     """np.zeros(n, dtype) whose data starts on an `align`-byte boundary (a hot row never straddles lines)."""
     size = np.dtype(dtype).itemsize
-    buf = np.zeros(n + align // size, dtype=dtype)
+    buf: np.ndarray = np.zeros(n + align // size, dtype=dtype)
     skip = (-buf.ctypes.data % align) // size
     return buf[skip:skip + n]
 
@@ -129,6 +138,9 @@ def new_metrics(zone_dc_lo: np.ndarray, zone_dc_hi: np.ndarray, dc_server_start:
         datacenter=np.zeros((n_datacenters, N_DC_COLUMNS), dtype=np.int64),
         zone_integral=np.zeros((n_zones, 3), dtype=np.float64),
         zone_last_s=np.zeros(n_zones, dtype=np.float64),
+        zone_total=np.zeros((n_zones, N_ZONE_TOTALS), dtype=np.int64),
+        datacenter_total=np.zeros(n_datacenters, dtype=np.int64),
+        datacenter_vcpu_moment=np.zeros(n_datacenters, dtype=np.float64),
         tick_time_s=np.zeros(TICK_BUFFER, dtype=np.float64),
         tick_zone=np.zeros((TICK_BUFFER, n_zones, N_ZONE_COLUMNS), dtype=np.int64),
         tick_datacenter=np.zeros((TICK_BUFFER, n_datacenters, N_DC_COLUMNS), dtype=np.int64),

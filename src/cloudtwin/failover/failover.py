@@ -29,6 +29,7 @@ shared with availability mode. How this module applies it:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -88,6 +89,7 @@ class Failover:
         self.down_count = np.zeros(world.n_servers, dtype=np.int32)
         self.stats = RestartStats()
         self.pool = WaitingVms()
+        self._tenants = bool(scenario.workload)
         self.services = (ServiceReplicas(scenario, engine, world, self.stats)
                          if scenario.services else None)
         self.level_failures = np.zeros(len(LEVEL_NAMES), dtype=np.int64)
@@ -221,7 +223,9 @@ class Failover:
         if self.services is not None:
             self.services.attempt(t)
         self.pool.attempt(self._engine, t, zone_mask, self.stats)
-        still = self.pool.any_ready(t) or (self.services is not None and self.services.any_ready(t))
+        # Between repairs only departures free room: with no tenant workload, a waiting replica has nothing
+        # to retry for until the next repair or replica move, each of which tries it anyway.
+        still = self.pool.any_ready(t) or (self._tenants and self.services is not None and self.services.any_ready(t))
         if still and self._retry_at > t + RETRY_EVERY_S:
             self._retry_at = t + RETRY_EVERY_S
             self._engine.schedule(self._retry_at, ATTEMPT, RETRY)
@@ -235,10 +239,10 @@ class Failover:
 
     # ------------------------------------------------------------------ output
 
-    def take_rows(self, tick_times_s: np.ndarray) -> dict[str, dict[str, list]]:
+    def take_rows(self, tick_times_s: np.ndarray) -> dict[str, Mapping[str, list | np.ndarray]]:
         """Rows of the `failures` and `services` tables since the last call (services: each change, and the
         state at each of `tick_times_s`), by table name."""
-        out: dict[str, dict[str, list]] = {}
+        out: dict[str, Mapping[str, list | np.ndarray]] = {}
         if self._rows["time_s"]:
             out["failures"] = self._rows
             self._rows = {name: [] for name in self._rows}

@@ -56,7 +56,7 @@ class WaitingVms:
     """Interrupted tenant VMs waiting for a restart, in interruption order (struct of arrays)."""
 
     def __init__(self) -> None:
-        self._cols = {name: np.empty(0, dtype=dtype) for name, dtype in _COLUMNS.items()}
+        self._cols: dict[str, np.ndarray] = {name: np.empty(0, dtype=dtype) for name, dtype in _COLUMNS.items()}
 
     def __len__(self) -> int:
         return len(self._cols["vcpus"])

@@ -43,7 +43,7 @@ class LevelParams:
     burst_share: float
 
     @classmethod
-    def of(cls, level: FailureLevel, key: str = "failures") -> "LevelParams":
+    def of(cls, level: FailureLevel, key: str = "failures") -> LevelParams:
         """Convert a scenario `FailureLevel`; FailureModelError if the numbers overflow a simulation."""
         mean_up_s = level.mttf_days * SECONDS_PER_DAY
         mean_repair_s = level.repair_hours * SECONDS_PER_HOUR

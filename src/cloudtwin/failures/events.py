@@ -49,7 +49,7 @@ class FailureEvents:
     def __post_init__(self) -> None:
         n = len(self.time_s)
         for f in fields(self):
-            value = np.asarray(getattr(self, f.name), dtype=COLUMN_DTYPES[f.name])
+            value: np.ndarray = np.asarray(getattr(self, f.name), dtype=COLUMN_DTYPES[f.name])
             if value.shape != (n,):
                 raise ValueError(f"column {f.name!r} has shape {value.shape}, expected ({n},)")
             object.__setattr__(self, f.name, value)
@@ -58,22 +58,22 @@ class FailureEvents:
         return len(self.time_s)
 
     @classmethod
-    def empty(cls) -> "FailureEvents":
+    def empty(cls) -> FailureEvents:
         """A table with no rows."""
         return cls(**{name: np.empty(0, dtype=dtype) for name, dtype in COLUMN_DTYPES.items()})
 
     @classmethod
-    def concat(cls, parts: list["FailureEvents"]) -> "FailureEvents":
+    def concat(cls, parts: list[FailureEvents]) -> FailureEvents:
         """Rows of every part, in order (not re-sorted)."""
         if not parts:
             return cls.empty()
         return cls(**{name: np.concatenate([getattr(p, name) for p in parts]) for name in COLUMN_DTYPES})
 
-    def take(self, index: np.ndarray | slice) -> "FailureEvents":
+    def take(self, index: np.ndarray | slice) -> FailureEvents:
         """The rows at `index` (an integer array, boolean mask or slice)."""
         return FailureEvents(**{name: getattr(self, name)[index] for name in COLUMN_DTYPES})
 
-    def sorted(self) -> "FailureEvents":
+    def sorted(self) -> FailureEvents:
         """Rows ordered by (time_s, level, lo_server): the table's canonical, seed-stable order."""
         return self.take(np.lexsort((self.lo_server, self.level, self.time_s)))
 

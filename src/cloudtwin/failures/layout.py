@@ -125,7 +125,7 @@ def target_zones(service: Service, world: World) -> list[int]:
     if service.zones:
         return list(dict.fromkeys(world.zone_index(name) for name in service.zones))
     if service.regions:
-        zones = []
+        zones: list[int] = []
         for name in service.regions:
             g = world.region_index(name)
             zones += range(world.region_zone_start[g], world.region_zone_start[g + 1])

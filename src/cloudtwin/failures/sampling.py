@@ -83,6 +83,7 @@ class _Level:
         if self.code == SERVER:
             lo, hi = comp.astype(np.int64), comp.astype(np.int64) + 1
             return _table(time_s, duration_s, self.code, comp, lo, hi)
+        assert self.comp_unit_start is not None  # set for every level but SERVER
         first = self.comp_unit_start[comp]
         units = self.comp_unit_start[comp + 1] - first
         if self.params.burst_share >= 1.0:

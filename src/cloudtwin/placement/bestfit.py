@@ -142,7 +142,7 @@ def first_from(bits: np.ndarray, geom: np.ndarray, z: int, v: int, i: int) -> in
         if w < geom[U(z), U(LEVEL0 + 2 * level + 1)]:
             word = bits[word_index(geom, z, level, w, v)] & (_ALL << U(i & 63))
             if word != 0:
-                i = (w << 6) | cttz(word)
+                i = (w << 6) | cttz(word)  # type: ignore[call-arg]
                 break
         level += 1
         if level == levels:
@@ -161,8 +161,8 @@ def first_word(bits: np.ndarray, geom: np.ndarray, z: int, v: int) -> int:
     levels = (geom.shape[1] - LEVEL0) >> 1
     i = 0
     for level in range(levels - 1, 0, -1):
-        i = (i << 6) | cttz(bits[word_index(geom, z, level, i, v)])
-    return np.int64(word_index(geom, z, 0, i, v))
+        i = (i << 6) | cttz(bits[word_index(geom, z, level, i, v)])  # type: ignore[call-arg]
+    return np.int64(word_index(geom, z, 0, i, v))  # type: ignore[return-value]
 
 
 @njit(cache=True, inline="always")
@@ -176,7 +176,7 @@ def lowest_value_at_least(values: np.ndarray, z: int, c: int) -> int:
     bits = values[z, w] & (_ALL << np.uint64(c & 63))
     while True:
         if bits != 0:
-            return w * 64 + cttz(bits)
+            return w * 64 + cttz(bits)  # type: ignore[call-arg]
         w += 1
         if w >= values.shape[1]:
             return -1

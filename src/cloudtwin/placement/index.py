@@ -233,7 +233,7 @@ def prefetch_server(cap: Capacity, z: int, s: int) -> None:
     o = cap.tree_off[z]
     v = cap.tree_size[z] + s - cap.zone_start[z]
     for _ in range(1 if cap.policy == BEST_FIT else PREFETCH_LEVELS + 1):
-        prefetch(cap.nodes, np.uint64(2 * (o + v)))
+        prefetch(cap.nodes, np.uint64(2 * (o + v)))  # type: ignore[call-arg]
         v >>= 1
 
 
@@ -245,7 +245,7 @@ def prefetch_release(cap: Capacity, z: int, s: int, c: int) -> None:
         cpu = cap.nodes[np.uint64(2 * (cap.leaf_base[z] + s))]
         if cpu >= 0:
             group = (s - cap.zone_start[z]) >> 6
-            prefetch(cap.bits, bestfit.word_index(cap.geom, z, 0, group, cpu))
+            prefetch(cap.bits, bestfit.word_index(cap.geom, z, 0, group, cpu))  # type: ignore[call-arg]
             prefetch(cap.bits, bestfit.word_index(cap.geom, z, 0, group, cpu + c))
 
 
@@ -262,13 +262,13 @@ def likely_choice(cap: Capacity, z: int, c: int, stage: int) -> int:
         return -1
     w = bestfit.first_word(cap.bits, cap.geom, z, v)
     if stage == 0:
-        prefetch(cap.bits, np.uint64(w))
+        prefetch(cap.bits, np.uint64(w))  # type: ignore[call-arg]
         return -1
     word = cap.bits[np.uint64(w)]
     if word == 0:
         return -1
     group = (w - cap.geom[z, bestfit.BASE]) // cap.geom[z, bestfit.N_VALUES] - cap.geom[z, bestfit.LEVEL0]
-    return cap.zone_start[z] + (group << 6) + bestfit.cttz(word)
+    return cap.zone_start[z] + (group << 6) + bestfit.cttz(word)  # type: ignore[call-arg]
 
 
 @njit(cache=True)

@@ -19,7 +19,7 @@ _HERE = Path(__file__).resolve().parent
 _ROOTS = (_HERE, _HERE.parent / "engine")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def sources_stamp() -> str:
     """sha256 over the names and contents of every .py file of placement/ and engine/."""
     digest = hashlib.sha256()
@@ -42,7 +42,7 @@ def install() -> None:
     try:
         from numba.core import caching
 
-        impl = getattr(caching, "CacheImpl", None) or caching._CacheImpl  # public name since numba 0.6x
+        impl = getattr(caching, "CacheImpl", None) or caching._CacheImpl  # type: ignore[attr-defined]  # public name since numba 0.6x
         classes = impl._locator_classes
         bases = (caching.UserProvidedCacheLocator, caching.InTreeCacheLocator)
     except (ImportError, AttributeError):  # numba moved its internals: keep its default behaviour
@@ -58,7 +58,7 @@ def install() -> None:
         def from_function(cls: type, py_func: object, py_file: str) -> object:
             if not _ours(py_file):
                 return None
-            return super(cls, cls).from_function(py_func, py_file)  # type: ignore[misc]
+            return super(cls, cls).from_function(py_func, py_file)  # type: ignore[misc, arg-type]
 
         added.append(type(f"Cloudtwin{base.__name__}", (base,), {
             "__module__": __name__,

@@ -65,4 +65,4 @@ def uniform_int(state: np.ndarray, n: int) -> int:
     while True:
         r = next_u64(state)
         if r >= threshold:
-            return np.int64(r % nn)
+            return np.int64(r % nn)  # type: ignore[return-value]

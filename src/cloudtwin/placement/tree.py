@@ -109,7 +109,7 @@ def refresh(nodes: np.ndarray, o: int, sz: int, dirty: np.ndarray, dirty_off: np
             nodes[2 * (o + v) + 1] = max(nodes[2 * a + 1], nodes[2 * a + 3])
     else:
         for j in range(dirty_off[z], dirty_off[z] + k):
-            v = np.int64(dirty[j])
+            v = np.int64(dirty[j])  # type: ignore[assignment]
             while v > 1:
                 v >>= 1
                 a = 2 * (o + 2 * v)
@@ -169,7 +169,7 @@ def first_fit(nodes: np.ndarray, o: int, sz: int, c: int, m: int) -> int:
     """
     v = 1
     while v < sz:
-        v = 2 * v + 1 - np.int64(fits(nodes, o + 2 * v, c, m))
+        v = 2 * v + 1 - np.int64(fits(nodes, o + 2 * v, c, m))  # type: ignore[assignment]
     if fits(nodes, o + v, c, m):
         return v - sz
     return seek(nodes, o, sz, 1, c, m)

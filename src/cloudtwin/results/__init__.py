@@ -1,6 +1,6 @@
 """The results database: every run appends to one DuckDB file (default `cloudtwin.duckdb`, CLI `--db PATH`).
 
-Tables (schema version 1, see `cloudtwin.results.schema`):
+Tables (schema version 2, see `cloudtwin.results.schema`):
 
 - `runs`: run_id (increasing), scenario_name, scenario_yaml (the resolved scenario), scenario_hash,
   seed, cloudtwin_version, started (TIMESTAMP, UTC), wall_s, events,
@@ -8,7 +8,8 @@ Tables (schema version 1, see `cloudtwin.results.schema`):
 - `metrics`, long format, one row per sample tick and zone or datacenter: run_id, time_s (simulated
   seconds), level ('zone' | 'datacenter'), name, zone, region, allocated_vcpus, allocated_memory_gib,
   capacity_vcpus, capacity_memory_gib, resident_vms, arrivals, refusals (the last two counted over the
-  interval ending at time_s).
+  interval ending at time_s), interval_s (that interval's length; a run's last row covers the partial
+  interval up to its horizon, so sums of counts over the table are the run's totals; NULL before version 2).
 - `failures`: run_id, time_s, level, target, duration_s, vms_affected.
 - `services`: run_id, time_s, service, healthy_replicas, healthy.
 - `schema_version`: one row, the version the file was written with (older files are migrated on open).
@@ -21,7 +22,8 @@ API:
         with run_guard(store, run_id):         # exception -> 'failed', Ctrl-C -> 'interrupted', re-raised
             store.append_metrics(run_id, "zone", names, zones, regions,
                                  time_s,        # (n_ticks,)
-                                 {"allocated_vcpus": a, ...})    # each (n_ticks, n_entities)
+                                 {"allocated_vcpus": a, ...},    # each (n_ticks, n_entities)
+                                 interval_s)    # (n_ticks,), optional
             store.append_rows("failures", run_id, {"time_s": ..., "level": ..., ...})
             store.finish_run(run_id, wall_s, events, summary)   # -> 'ok'
         store.fail_run(run_id, "failed" | "interrupted", error, wall_s)   # what run_guard calls

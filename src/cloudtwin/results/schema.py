@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from cloudtwin.errors import ResultsError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: metrics.interval_s
 
 RUN_STATUSES = ("running", "ok", "failed", "interrupted")
 METRIC_LEVELS = ("zone", "datacenter")
@@ -51,6 +51,12 @@ METRIC_VALUE_COLUMNS: dict[str, str] = {
     "refusals": "BIGINT",  # during the interval ending at time_s
 }
 
+# Per-tick columns of `metrics`, after the value columns (last, so a file migrated from version 1 has the same
+# column order as a new one). NULL in rows written before version 2.
+METRIC_TICK_COLUMNS: dict[str, str] = {
+    "interval_s": "DOUBLE",  # the length of the interval ending at time_s that arrivals and refusals count over
+}
+
 METRICS_KEY_COLUMNS: dict[str, str] = {
     "run_id": "BIGINT",
     "time_s": "DOUBLE",
@@ -79,7 +85,7 @@ ROW_TABLES: dict[str, dict[str, str]] = {
 
 TABLES: dict[str, dict[str, str]] = {
     "runs": RUNS_COLUMNS,
-    "metrics": {**METRICS_KEY_COLUMNS, **METRIC_VALUE_COLUMNS},
+    "metrics": {**METRICS_KEY_COLUMNS, **METRIC_VALUE_COLUMNS, **METRIC_TICK_COLUMNS},
     **{name: {"run_id": "BIGINT", **columns} for name, columns in ROW_TABLES.items()},
 }
 
@@ -96,7 +102,9 @@ def _create_statements() -> list[str]:
 
 
 # version -> statements that bring a database from that version to the next one.
-MIGRATIONS: dict[int, list[str]] = {}
+MIGRATIONS: dict[int, list[str]] = {
+    1: ["ALTER TABLE metrics ADD COLUMN interval_s DOUBLE"],  # unknown (NULL) for the rows already there
+}
 
 
 def ensure_schema(connection: duckdb.DuckDBPyConnection, path: str, *, read_only: bool) -> None:

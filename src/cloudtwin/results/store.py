@@ -25,6 +25,7 @@ from cloudtwin.results.columns import (
 )
 from cloudtwin.results.schema import (
     METRIC_LEVELS,
+    METRIC_TICK_COLUMNS,
     METRIC_VALUE_COLUMNS,
     METRICS_KEY_COLUMNS,
     ROW_TABLES,
@@ -67,6 +68,17 @@ def _check_location(path: Path, read_only: bool) -> None:
     writable = os.access(path if path.exists() else parent, os.W_OK)
     if not read_only and not writable:
         raise ResultsError(f"results database `{path}` is not writable (check permissions or pass another --db)")
+
+
+def _check_intervals(interval_s: np.ndarray | None, n_ticks: int) -> np.ndarray | None:
+    """Interval lengths as float64 (n_ticks,) of finite seconds >= 0, None if not given, or ResultsError."""
+    if interval_s is None:
+        return None
+    intervals = np.asarray(interval_s, dtype=np.float64)
+    if intervals.shape != (n_ticks,) or not np.all(np.isfinite(intervals) & (intervals >= 0)):
+        raise ResultsError(f"`interval_s` must be {n_ticks} finite seconds >= 0, one per tick "
+                           f"(got shape {intervals.shape})")
+    return intervals
 
 
 def _json_default(value: object) -> object:
@@ -181,7 +193,9 @@ class ResultsStore:
         """Record a new run with status 'running' (committed at once) and return its id."""
         started = datetime.now(UTC).replace(tzinfo=None)
         with self._transaction("start a run") as connection:
-            run_id = int(connection.execute("SELECT nextval('run_id_sequence')").fetchone()[0])
+            row = connection.execute("SELECT nextval('run_id_sequence')").fetchone()
+            assert row is not None  # nextval always returns one row
+            run_id = int(row[0])
             connection.execute(
                 "INSERT INTO runs (run_id, scenario_name, scenario_yaml, scenario_hash, seed, cloudtwin_version,"
                 " started, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')",
@@ -190,29 +204,33 @@ class ResultsStore:
         return run_id
 
     def append_metrics(self, run_id: int, level: str, names: Sequence[str], zones: Sequence[str],
-                       regions: Sequence[str], time_s: np.ndarray, columns: Mapping[str, np.ndarray]) -> int:
+                       regions: Sequence[str], time_s: np.ndarray, columns: Mapping[str, np.ndarray],
+                       interval_s: np.ndarray | None = None) -> int:
         """Append samples of one level in long format: one row per (tick, entity); returns rows written.
 
         `time_s` is (n_ticks,); each of the `METRIC_VALUE_COLUMNS` is (n_ticks, n_entities), with
-        entity j named `names[j]` in zone `zones[j]` of region `regions[j]`.
+        entity j named `names[j]` in zone `zones[j]` of region `regions[j]`. `interval_s` (n_ticks,) is
+        the length of the interval each tick's counts cover (NULL when not given).
         """
         if level not in METRIC_LEVELS:
             raise ResultsError(f"metrics `level` must be one of {', '.join(METRIC_LEVELS)} (got {level!r})")
         times, values = check_metric_shapes(names, zones, regions, time_s, columns, METRIC_VALUE_COLUMNS)
+        intervals = _check_intervals(interval_s, times.size)
         n_entities = len(names)
         self._require_status(run_id, ("running",), "append metrics")
         if times.size == 0 or n_entities == 0:
             return 0
         ticks_per_batch = max(1, _ROWS_PER_BATCH // n_entities)
         keys = ", ".join(METRICS_KEY_COLUMNS)
-        value_names = ", ".join(METRIC_VALUE_COLUMNS)
+        value_names = ", ".join([*METRIC_VALUE_COLUMNS, *METRIC_TICK_COLUMNS])
         insert = (f"INSERT INTO metrics ({keys}, {value_names}) "
                   f"SELECT $run_id, time_s, $level, name, zone, region, {value_names} FROM _cloudtwin_batch")
         with self._transaction("append metrics") as connection:
             for first in range(0, times.size, ticks_per_batch):
                 last = min(times.size, first + ticks_per_batch)
                 batch = self._metric_batch(names, zones, regions, times[first:last],
-                                           {name: array[first:last] for name, array in values.items()})
+                                           {name: array[first:last] for name, array in values.items()},
+                                           None if intervals is None else intervals[first:last])
                 connection.register("_cloudtwin_batch", batch)
                 try:
                     connection.execute(insert, {"run_id": run_id, "level": level})
@@ -222,7 +240,7 @@ class ResultsStore:
 
     @staticmethod
     def _metric_batch(names: Sequence[str], zones: Sequence[str], regions: Sequence[str],
-                      times: np.ndarray, values: Mapping[str, np.ndarray]) -> pa.Table:
+                      times: np.ndarray, values: Mapping[str, np.ndarray], intervals: np.ndarray | None) -> pa.Table:
         """Ticks × entities as long-format arrow columns: tick-major, entity codes as dictionaries."""
         n_ticks, n_entities = times.size, len(names)
         entity = np.tile(np.arange(n_entities), n_ticks)
@@ -234,6 +252,9 @@ class ResultsStore:
         }
         for name, sql_type in METRIC_VALUE_COLUMNS.items():
             arrays[name] = arrow_column(name, values[name].reshape(-1), sql_type)
+        n_rows = n_ticks * n_entities
+        arrays["interval_s"] = pa.nulls(n_rows, pa.float64()) if intervals is None else \
+            pa.array(np.repeat(intervals, n_entities))
         return pa.table(arrays)
 
     def append_rows(self, table: str, run_id: int, columns: Mapping[str, np.ndarray | list]) -> int:

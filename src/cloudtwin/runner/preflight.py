@@ -20,6 +20,7 @@ from cloudtwin.scenario.model import (
     PoissonArrivals,
 )
 from cloudtwin.scenario.problems import KeyPath, Problem, SourceMap
+from cloudtwin.scenario.totals import zone_datacenters
 from cloudtwin.units import SECONDS_PER_HOUR
 from cloudtwin.workload.lifetimes import mean_lifetime_s
 
@@ -103,7 +104,7 @@ def _dominant_path(scenario: Scenario, total_servers: int) -> KeyPath:
     best: tuple[int, KeyPath] = (-1, ("world",))
     for ri, region in enumerate(world.regions):
         for zi, zone in enumerate(region.zones):
-            for di, dc in enumerate(zone.datacenters):  # type: ignore[arg-type]
+            for di, dc in enumerate(zone_datacenters(zone)):
                 if dc.servers > best[0]:
                     best = (dc.servers, ("world", "regions", ri, "zones", zi, "datacenters", di, "servers"))
     return best[1] if 2 * best[0] >= total_servers else ("world",)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -23,8 +23,8 @@ from cloudtwin.failover import Failover, RestartStats, failure_summary
 from cloudtwin.failures import LEVEL_NAMES
 from cloudtwin.results import ResultsStore, run_guard
 from cloudtwin.scenario import Scenario, scenario_hash, scenario_to_yaml
-from cloudtwin.version import __version__
 from cloudtwin.units import MIB_PER_GIB, SECONDS_PER_DAY, SECONDS_PER_HOUR
+from cloudtwin.version import __version__
 from cloudtwin.workload.sampler import WorkloadSampler
 from cloudtwin.world import World, build_world
 
@@ -38,11 +38,13 @@ Progress = Callable[[float, int], None]  # (simulated seconds done, events so fa
 
 @dataclass
 class RunOutcome:
-    """What a run produced: its id in the results database, the JSON summary, per-zone figures."""
+    """What a run produced: its id in the results database, the JSON summary, per-zone and per-datacenter figures
+    (from the engine's counters: they add up to the summary's totals)."""
 
     run_id: int
     summary: dict
     zones: list[dict] = field(default_factory=list)
+    datacenters: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     failure_vms: dict[str, int] = field(default_factory=dict)  # VMs interrupted per failure level
 
@@ -100,6 +102,13 @@ class RunParts:
             t = t_end
             yield t, self.engine.take_samples()
 
+    def close_interval(self) -> Samples:
+        """After the last chunk: the partial interval since the last tick as one more sample row, so the rows'
+        counts add up to the run's; no row when the horizon falls on a tick."""
+        if self.engine.now_s > self.engine.last_sample_s:
+            return self.engine.close_interval()
+        return self.engine.take_samples()  # none left: the chunks took them
+
     def failure_summary(self) -> dict:
         """The `run --json` failure and service keys (zeros and empty when the scenario has neither)."""
         if self.failover is None:
@@ -139,15 +148,13 @@ def simulate(scenario: Scenario, db_path: Path | str, progress: Progress | None 
         with run_guard(store, run_id):
             run.start(status or (lambda _msg: None))
             for t, samples in run.advance_chunks():
-                _store_samples(store, run_id, world, samples)
-                if failover is not None:
-                    for table, rows in failover.take_rows(samples.time_s).items():
-                        store.append_rows(table, run_id, rows)
+                _store_ticks(store, run_id, run, samples)
                 if progress is not None:
                     progress(t, engine.counters().events)
+            _store_ticks(store, run_id, run, run.close_interval())
             counters = engine.counters()
             wall_s = time.perf_counter() - wall0
-            outcome = _outcome(run_id, scenario, world, counters, store, wall_s, run.failure_summary())
+            outcome = _outcome(run_id, scenario, world, counters, wall_s, run.failure_summary())
             store.finish_run(run_id, wall_s, counters.events, outcome.summary)
     if failover is not None:
         outcome.failure_vms = failover.vms_by_level()
@@ -156,8 +163,16 @@ def simulate(scenario: Scenario, db_path: Path | str, progress: Progress | None 
     return outcome
 
 
+def _store_ticks(store: ResultsStore, run_id: int, run: RunParts, samples: Samples) -> None:
+    """Append sample rows and the failover's rows up to them (failures, services' state at each row's time)."""
+    _store_samples(store, run_id, run.world, samples)
+    if run.failover is not None:
+        for table, rows in run.failover.take_rows(samples.time_s).items():
+            store.append_rows(table, run_id, rows)
+
+
 def _store_samples(store: ResultsStore, run_id: int, world: World, s: Samples) -> None:
-    """Append one chunk's metric ticks, per zone and per datacenter, in long format."""
+    """Append one chunk's metric ticks, per zone and per datacenter, in long format, with each one's interval."""
     if len(s) == 0:
         return
     ticks = len(s)
@@ -169,7 +184,7 @@ def _store_samples(store: ResultsStore, run_id: int, world: World, s: Samples) -
         "allocated_memory_gib": s.zone_allocated_memory_mib / MIB_PER_GIB,
         "capacity_vcpus": zone_vcpus, "capacity_memory_gib": zone_mem,
         "resident_vms": s.zone_resident_vms, "arrivals": s.zone_arrivals, "refusals": s.zone_refusals,
-    })
+    }, s.interval_s)
     dc_zone = [world.zone_names[z] for z in world.datacenter_zone]
     dc_region = [world.region_names[world.zone_region[z]] for z in world.datacenter_zone]
     n_dc = world.n_datacenters
@@ -182,26 +197,14 @@ def _store_samples(store: ResultsStore, run_id: int, world: World, s: Samples) -
         # a request targets a zone and is placed or refused there: per datacenter, arrivals are the VMs
         # placed into it and refusals do not arise (0)
         "arrivals": s.datacenter_placements, "refusals": np.zeros((ticks, n_dc), dtype=np.int64),
-    })
+    }, s.interval_s)
 
 
-def _zone_totals(store: ResultsStore, run_id: int, world: World) -> tuple[np.ndarray, np.ndarray]:
-    """Arrivals and refusals per zone over the run, summed from the stored ticks."""
-    rows = store.connection.execute(
-        "SELECT name, sum(arrivals), sum(refusals) FROM metrics WHERE run_id = ? AND level = 'zone' GROUP BY name",
-        [run_id]).fetchall()
-    by_name = {name: (int(a), int(r)) for name, a, r in rows}
-    arrivals = np.array([by_name.get(z, (0, 0))[0] for z in world.zone_names], dtype=np.int64)
-    refusals = np.array([by_name.get(z, (0, 0))[1] for z in world.zone_names], dtype=np.int64)
-    return arrivals, refusals
-
-
-def _outcome(run_id: int, scenario: Scenario, world: World, c: Counters, store: ResultsStore,
-             wall_s: float, failures: dict) -> RunOutcome:
-    """The run's JSON summary (the `run --json` contract) and a row per zone for the table."""
+def _outcome(run_id: int, scenario: Scenario, world: World, c: Counters, wall_s: float,
+             failures: dict) -> RunOutcome:
+    """The run's JSON summary (the `run --json` contract) and a row per zone and per datacenter."""
     vcpu_fraction = c.zone_allocated_vcpu_fraction
     resident_mean = c.zone_resident_vms_mean
-    zone_arrivals, zone_refusals = _zone_totals(store, run_id, world)
     capacity = world.vcpus_per("zone").astype(np.float64)
     summary = {
         "run_id": run_id,
@@ -230,7 +233,25 @@ def _outcome(run_id: int, scenario: Scenario, world: World, c: Counters, store: 
     zones = [{
         "region": world.region_names[world.zone_region[z]], "zone": world.zone_names[z],
         "servers": int(world.zone_server_start[z + 1] - world.zone_server_start[z]),
-        "arrivals": int(zone_arrivals[z]), "refused": int(zone_refusals[z]),
+        "arrivals": int(c.zone_arrivals[z]), "refused": int(c.zone_refusals[z]),
+        "departures": int(c.zone_departures[z]),
         "resident_vms_mean": float(resident_mean[z]), "allocated_vcpu_fraction": float(vcpu_fraction[z]),
     } for z in range(world.n_zones)]
-    return RunOutcome(run_id, summary, zones)
+    return RunOutcome(run_id, summary, zones, _datacenter_rows(world, c))
+
+
+def _datacenter_rows(world: World, c: Counters) -> list[dict]:
+    """A row per datacenter: where it is, its servers, the arrivals placed there and its mean vCPU allocation
+    (resident VMs are not integrated per datacenter: one more add per event in the loop)."""
+    vcpu_fraction = c.datacenter_allocated_vcpu_fraction
+    rows = []
+    for d in range(world.n_datacenters):
+        z = int(world.datacenter_zone[d])
+        rows.append({
+            "region": world.region_names[world.zone_region[z]], "zone": world.zone_names[z],
+            "datacenter": world.datacenter_names[d],
+            "servers": int(world.datacenter_server_start[d + 1] - world.datacenter_server_start[d]),
+            "vms_placed": int(c.datacenter_placements[d]),
+            "allocated_vcpu_fraction": float(vcpu_fraction[d]),
+        })
+    return rows

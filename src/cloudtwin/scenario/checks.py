@@ -30,7 +30,8 @@ from cloudtwin.scenario.problems import KeyPath, Problem, did_you_mean, format_p
 def _field_adapter(cls: type[BaseModel], name: str) -> TypeAdapter[Any]:
     """A validator for one field of a model alone, constraints included."""
     info = cls.model_fields[name]
-    return TypeAdapter(Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation)
+    annotation: Any = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation  # a built type form
+    return TypeAdapter(annotation)
 
 
 _POSITIVE_INT = TypeAdapter(PositiveInt)
@@ -92,7 +93,8 @@ def cross_check(data: dict[str, Any]) -> list[Problem]:
 
 def _unique_names(data: dict[str, Any], section: str) -> list[Problem]:
     """A problem for each item of the list `section` whose name an earlier item already has."""
-    problems, seen = [], {}
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
     for index, item in _items(data.get(section)):
         name = item.get("name")
         if not isinstance(name, str):
@@ -120,7 +122,7 @@ def _catalog(data: dict[str, Any], server_types: set[str] | None) -> _Catalog:
         for zi, zone in _items(region.get("zones")):
             zone_path = region_path + ("zones", zi)
             zone_name = zone.get("name")
-            if catalog.add(zone_name, "zone", zone_path + ("name",)):
+            if isinstance(zone_name, str) and catalog.add(zone_name, "zone", zone_path + ("name",)):
                 catalog.zones.add(zone_name)
             group = zone.get("datacenters")
             if isinstance(group, dict):

@@ -7,7 +7,7 @@ every datacenter listed by name and trace paths made absolute.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,25 +17,26 @@ from cloudtwin.errors import ScenarioError
 from cloudtwin.scenario.checks import cross_check
 from cloudtwin.scenario.expand import expand_world
 from cloudtwin.scenario.model import Scenario
-from cloudtwin.scenario.overrides import apply_overrides
+from cloudtwin.scenario.overrides import apply_overrides, apply_values
 from cloudtwin.scenario.preset_files import preset_path
 from cloudtwin.scenario.problems import Problem, SourceMap
 from cloudtwin.scenario.validation import validation_problems
 from cloudtwin.scenario.yamlsource import parse_yaml, read_text
 
 
-def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
-    """The scenario in the YAML file `path`, with `--set` overrides applied; ScenarioError listing every problem."""
+def load_scenario(path: str | Path, overrides: Sequence[str] = (), values: Mapping[str, Any] | None = None) -> Scenario:
+    """The scenario in the YAML file `path`, with `--set` overrides (then `values`) applied; ScenarioError listing
+    every problem."""
     file = Path(path)
     text = read_text(file, str(path))
-    return parse_scenario(text, source=str(path), base_dir=file.resolve().parent, overrides=overrides)
+    return parse_scenario(text, source=str(path), base_dir=file.resolve().parent, overrides=overrides, values=values)
 
 
-def load_preset(name: str, overrides: Sequence[str] = ()) -> Scenario:
-    """The preset `name` shipped with cloudtwin (see `cloudtwin presets`), with overrides applied."""
+def load_preset(name: str, overrides: Sequence[str] = (), values: Mapping[str, Any] | None = None) -> Scenario:
+    """The preset `name` shipped with cloudtwin (see `cloudtwin presets`), with overrides (then `values`) applied."""
     path = preset_path(name)
     text = read_text(path, f"preset {name}")
-    return parse_scenario(text, source=f"preset {name}", base_dir=path.parent, overrides=overrides)
+    return parse_scenario(text, source=f"preset {name}", base_dir=path.parent, overrides=overrides, values=values)
 
 
 def parse_scenario(
@@ -43,9 +44,11 @@ def parse_scenario(
     source: str = "<string>",
     base_dir: Path | None = None,
     overrides: Sequence[str] = (),
+    values: Mapping[str, Any] | None = None,
 ) -> Scenario:
     """The scenario in YAML `text`; `source` names it in messages, relative trace paths resolve against `base_dir`.
 
+    `overrides` are `--set KEY=VALUE` strings, `values` the same as a mapping of dotted keys to Python values.
     Whether this machine can run it is `cloudtwin.runner.preflight`'s question, not the loader's.
     """
     where = SourceMap(source)
@@ -55,7 +58,28 @@ def parse_scenario(
         raise ScenarioError(f"{source}:{where.lines.get((), 1)}: the top level must be a mapping of keys "
                             f"(name, server_types, world, ...), not {kind}")
     data = apply_overrides(data, overrides, where)
-    problems = _resolve_traces(data, base_dir or Path.cwd())
+    data = apply_values(data, values or {}, where)
+    return _validated(data, where, base_dir or Path.cwd())
+
+
+def vary_scenario(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
+    """`scenario` with each dotted key of `changes` set to its value and the whole validated again, as `--set`.
+
+    The changes apply to the resolved scenario (every datacenter listed by name); problems name the original
+    file's lines where it has them, `--set KEY=VALUE` for the changed keys. Relative trace paths resolve
+    against the working directory.
+    """
+    old = source_of(scenario)
+    where = SourceMap(f"scenario {scenario.name}") if old is None else \
+        SourceMap(old.source, dict(old.lines), dict(old.overrides))
+    data = scenario.model_dump(mode="json", exclude_unset=True)  # what was written, so `model_fields_set` survives
+    data = apply_values(data, changes, where)
+    return _validated(data, where, Path.cwd())
+
+
+def _validated(data: dict[str, Any], where: SourceMap, base_dir: Path) -> Scenario:
+    """The resolved scenario of raw `data`, or one ScenarioError listing every problem."""
+    problems = _resolve_traces(data, base_dir)
     scenario: Scenario | None = None
     try:
         scenario = Scenario.model_validate(data)
@@ -81,7 +105,9 @@ def _resolve_traces(data: dict[str, Any], base_dir: Path) -> list[Problem]:
     workloads = data.get("workload")
     for index, workload in enumerate(workloads if isinstance(workloads, list) else []):
         arrivals = workload.get("arrivals") if isinstance(workload, dict) else None
-        trace = arrivals.get("trace") if isinstance(arrivals, dict) else None
+        if not isinstance(arrivals, dict):
+            continue
+        trace = arrivals.get("trace")
         if not isinstance(trace, str) or not trace:
             continue
         try:

@@ -8,7 +8,8 @@ key path. Units are in the key names (`memory_gib`, `mean_hours`, ...).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from collections.abc import Mapping
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -173,7 +174,7 @@ class EmpiricalLifetime(Frozen):
 
 
 Lifetime = Annotated[
-    Union[ExponentialLifetime, LognormalLifetime, EmpiricalLifetime],
+    ExponentialLifetime | LognormalLifetime | EmpiricalLifetime,
     Field(discriminator="distribution"),
 ]
 
@@ -189,7 +190,7 @@ class Workload(Frozen):
     regions: list[str] | dict[str, NonNegFloat] | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Workload":
+    def _consistent(self) -> Workload:
         if self.zones is not None and self.regions is not None:
             raise ValueError("give `zones` or `regions`, not both")
         if isinstance(self.arrivals, PoissonArrivals):
@@ -234,7 +235,7 @@ class Service(Frozen):
     replace_in_other_zone: bool = False
 
     @model_validator(mode="after")
-    def _quorum(self) -> "Service":
+    def _quorum(self) -> Service:
         if self.healthy_when.at_least > self.replicas:
             raise ValueError(
                 f"healthy_when.at_least ({self.healthy_when.at_least}) exceeds replicas ({self.replicas})"
@@ -339,3 +340,20 @@ class Scenario(Frozen):
     growth: Growth = Growth()
     #: Where the scenario was read from (key path -> line), so later checks can name file and line.
     _source: object = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the data are equal (where a scenario was read from does not count)."""
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # holds dicts and lists: not hashable
+
+    def with_(self, changes: Mapping[str, object]) -> Scenario:
+        """A copy with each dotted key set to its value (`{"placement.policy": "best-fit"}`), validated like `--set`.
+
+        A bad key or value is a ScenarioError naming it; the scenario itself is frozen and stays as it was.
+        """
+        from cloudtwin.scenario.loader import vary_scenario  # the loader builds on this module
+
+        return vary_scenario(self, changes)

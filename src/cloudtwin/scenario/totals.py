@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cloudtwin.scenario.expand import expand_world
-from cloudtwin.scenario.model import Datacenter, Scenario
+from cloudtwin.scenario.model import Datacenter, Scenario, Zone
 from cloudtwin.units import MIB_PER_GIB
 
 
@@ -24,6 +24,12 @@ class WorldTotals:
     memory_gib: float
 
 
+def zone_datacenters(zone: Zone) -> list[Datacenter]:
+    """The data centers of a resolved zone (one `expand_world` has given an explicit list)."""
+    assert isinstance(zone.datacenters, list), f"zone {zone.name!r}: datacenters not expanded"
+    return zone.datacenters
+
+
 def racks_of(datacenter: Datacenter, world_servers_per_rack: int) -> int:
     """Racks of a data center: its servers in racks of `servers_per_rack` (its own, else the world's), last one partial."""
     per_rack = datacenter.servers_per_rack or world_servers_per_rack
@@ -34,7 +40,7 @@ def world_totals(scenario: Scenario) -> WorldTotals:
     """Totals of regions, zones, data centers, racks, servers, vCPUs and memory of `scenario`."""
     world = expand_world(scenario).world
     zones = [zone for region in world.regions for zone in region.zones]
-    datacenters = [dc for zone in zones for dc in zone.datacenters]  # type: ignore[union-attr]
+    datacenters = [dc for zone in zones for dc in zone_datacenters(zone)]
     types = scenario.server_types
     return WorldTotals(
         regions=len(world.regions),

@@ -16,10 +16,10 @@ import numpy as np
 from cloudtwin.arrivals import Arrivals
 from cloudtwin.errors import WorkloadError
 from cloudtwin.scenario.model import Scenario
+from cloudtwin.scenario.totals import instance_type_sizes
 from cloudtwin.workload.targets import (
     ZoneIndex,
     instance_type_names,
-    instance_type_sizes,
 )
 
 _KEYS = ("time_s", "instance_type", "zone", "lifetime_s")

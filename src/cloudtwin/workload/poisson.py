@@ -69,7 +69,7 @@ class PoissonSource:
     lifetime: LifetimeDistribution
 
     @classmethod
-    def of(cls, workload: int, arrivals: PoissonArrivals, **parts: object) -> "PoissonSource":
+    def of(cls, workload: int, arrivals: PoissonArrivals, **parts: object) -> PoissonSource:
         diurnal = arrivals.diurnal
         return cls(
             workload=workload,

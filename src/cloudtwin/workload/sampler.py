@@ -20,6 +20,7 @@ import numpy as np
 from cloudtwin.arrivals import Arrivals
 from cloudtwin.errors import WorkloadError
 from cloudtwin.scenario.model import PoissonArrivals, Scenario
+from cloudtwin.scenario.totals import instance_type_sizes
 from cloudtwin.workload.lifetimes import lifetime_distribution
 from cloudtwin.workload.poisson import BLOCK_S, PoissonSource
 from cloudtwin.workload.steady import expected_resident, initial_population
@@ -29,7 +30,6 @@ from cloudtwin.workload.targets import (
     ZoneIndex,
     instance_mix_probabilities,
     instance_type_names,
-    instance_type_sizes,
     target_zone_probabilities,
 )
 from cloudtwin.workload.traces import TraceSource, load_trace

@@ -15,7 +15,6 @@ import numpy as np
 
 from cloudtwin.errors import WorkloadError
 from cloudtwin.scenario.model import Scenario, Workload
-from cloudtwin.scenario.totals import instance_type_sizes
 from cloudtwin.workload.kernels import alias_draw
 
 
@@ -29,7 +28,7 @@ class ZoneIndex:
     region_utc_offset_hours: np.ndarray  # float64, per region
 
     @classmethod
-    def of(cls, scenario: Scenario) -> "ZoneIndex":
+    def of(cls, scenario: Scenario) -> ZoneIndex:
         zone_names: list[str] = []
         zone_region: list[int] = []
         offsets: list[float] = []

@@ -177,7 +177,11 @@ def _text_stream(path: Path) -> io.TextIOBase:
 
 def read_azure_vmtable(path: Path, workload: int, zones: Categorical, streams: Streams) -> tuple[Arrivals, float]:
     """Arrivals of a raw Azure V1 `vmtable` CSV; returns (arrivals, span_s)."""
-    created, deleted, cores, memory_gb, lines = [], [], [], [], []
+    created: list[float] = []
+    deleted: list[float] = []
+    cores: list[float] = []
+    memory_gb: list[float] = []
+    lines: list[int] = []
     try:
         with _text_stream(path) as stream:
             for lineno, row in enumerate(csv.reader(stream), start=1):
