@@ -12,14 +12,14 @@ import pytest
 from cloudtwin.analysis.availability import (
     component_availability,
     k_of_n_availability,
-    restart_availability,
     service_availability_over_zones,
 )
 from cloudtwin.errors import ScenarioError
 from cloudtwin.failover.availability import availability_study
 from cloudtwin.world import build_world
 
-NEVER_MINUTES = 1e12  # a restart delay no repair reaches: replicas wait for their own repair
+NEVER_MINUTES = 0.0  # with one server a zone (ALONE), a replica can only wait for its own server: restarts at once when it is back
+ALONE = {"datacenters_per_zone": 1, "servers_per_datacenter": 1, "servers_per_rack": 1}
 
 
 def _study(scenario, years: float = 40.0, replications: int = 60, **kw):
@@ -37,6 +37,7 @@ def test_one_server_is_mttf_over_cycle(make_scenario, make_service) -> None:
     sc = make_scenario(
         {"server": {"mttf_days": 10, "repair_hours": 2.4}, "restart": {"delay_minutes": NEVER_MINUTES}},
         [make_service(1, 1)],
+        **ALONE,
     )
     _assert_in_ci(_study(sc), component_availability(240, 2.4))
 
@@ -51,16 +52,17 @@ def test_availability_depends_only_on_the_means(make_scenario, make_service) -> 
         "time_to_repair": "lognormal",
         "repair_sigma": 1.2,
     }
-    sc = make_scenario({"server": level, "restart": {"delay_minutes": NEVER_MINUTES}}, [make_service(1, 1)])
+    sc = make_scenario({"server": level, "restart": {"delay_minutes": NEVER_MINUTES}}, [make_service(1, 1)], **ALONE)
     _assert_in_ci(_study(sc, replications=100), component_availability(240, 2.4))
 
 
 def test_restart_cuts_each_outage_to_min_repair_delay(make_scenario, make_service) -> None:
-    """Restart elsewhere after 60 min: A = MTTF / (MTTF + MTTR·(1 − e^(−delay/MTTR))) for exponential repairs."""
+    """Restart elsewhere after 60 min: the replica is evicted, so each outage lasts the delay whatever the repair
+    (a zone of 800 servers always has room): A = MTTF / (MTTF + delay) = 240 / 241."""
     sc = make_scenario(
         {"server": {"mttf_days": 10, "repair_hours": 2.4}, "restart": {"delay_minutes": 60}}, [make_service(1, 1)]
     )
-    _assert_in_ci(_study(sc), restart_availability(240, 2.4, 1.0))
+    _assert_in_ci(_study(sc), component_availability(240, 1.0))
 
 
 def test_two_of_three_zones(make_scenario, make_service) -> None:
@@ -77,7 +79,9 @@ def test_four_of_six_over_three_zones_with_server_failures(make_scenario, make_s
         "server": {"mttf_days": 5, "repair_hours": 6},
         "restart": {"delay_minutes": NEVER_MINUTES},
     }
-    sc = make_scenario(failures, [make_service(6, 4)])
+    # two one-server racks a zone: each replica can only wait for its own server (the other rack holds a replica)
+    sc = make_scenario(failures, [make_service(6, 4)], datacenters_per_zone=1, servers_per_datacenter=2,
+                       servers_per_rack=1)
     expected = service_availability_over_zones(
         4, [2, 2, 2], component_availability(240, 24), component_availability(120, 6)
     )
@@ -85,7 +89,8 @@ def test_four_of_six_over_three_zones_with_server_failures(make_scenario, make_s
 
 
 def test_datacenter_burst_hits_its_share_of_racks(make_scenario, make_service) -> None:
-    """A burst of 0.3 of a datacenter's 10 racks covers the replica's rack 3 times in 10: A = 1 − 0.3·(1 − A_dc)."""
+    """A burst of 0.3 of a datacenter's 10 racks leaves 7 up: with no restart delay the replica moves to one at
+    once (the restart model), so the service never goes down: A = 1."""
     sc = make_scenario(
         {
             "datacenter": {"mttf_days": 4, "repair_hours": 12, "burst_share": 0.3},
@@ -94,12 +99,13 @@ def test_datacenter_burst_hits_its_share_of_racks(make_scenario, make_service) -
         [make_service(1, 1)],
         datacenters_per_zone=1,
     )
-    _assert_in_ci(_study(sc), 1 - 0.3 * (1 - component_availability(96, 12)))
+    result = _study(sc)
+    assert result.availability == 1.0 and result.ci_low == 1.0, result
 
 
 def test_replacement_in_another_zone_matches_its_markov_chain(make_scenario, make_service) -> None:
-    """1 replica over 2 zones, `replace_in_other_zone`, no delay: down exactly while its own zone is down
-    (it moves when its zone fails and the other is up, else waits for its own repair). The chain over
+    """1 replica over 2 zones, `replace_in_other_zone`, no delay: down exactly while both zones are down
+    (it moves when its zone fails and the other is up, else waits for whichever zone is repaired first). The chain over
     (own zone, other zone) ∈ {UU, UD, DU, DD} with failure rate λ, repair rate μ is solved here."""
     lam, mu = 1 / 240, 1 / 24  # per hour
     # Rows: UU, UD, DU, DD (own zone first). UU → UD at 2λ (own fails: move to the other, now own).
@@ -108,12 +114,12 @@ def test_replacement_in_another_zone_matches_its_markov_chain(make_scenario, mak
             [0, 2 * lam, 0, 0],
             [mu, 0, 0, lam],  # other repaired → UU; own fails with the other down → DD
             [mu, 0, 0, lam],  # own repaired → UU; other fails → DD
-            [0, mu, mu, 0],  # own repaired → UD; other repaired → DU
+            [0, 2 * mu, 0, 0],  # either repaired → it runs there (that zone is now its own): UD
         ]
     )
     q -= np.diag(q.sum(axis=1))
     pi = np.linalg.lstsq(np.vstack([q.T, np.ones(4)]), np.r_[np.zeros(4), 1.0], rcond=None)[0]
-    expected = 1 - (pi[2] + pi[3])
+    expected = 1 - pi[3]  # DU is never reached: a replica whose zone fails moves at once
     failures = {"zone": {"mttf_days": 10, "repair_hours": 24}, "restart": {"delay_minutes": 0}}
     stay = make_service(1, 1, zones=["z0", "z1"])
     move = make_service(1, 1, zones=["z0", "z1"], replace_in_other_zone=True)
@@ -148,6 +154,7 @@ def test_downtime_and_incidents_are_consistent(make_scenario, make_service) -> N
     sc = make_scenario(
         {"server": {"mttf_days": 10, "repair_hours": 2.4}, "restart": {"delay_minutes": NEVER_MINUTES}},
         [make_service(1, 1)],
+        **ALONE,
     )
     r = _study(sc)
     assert r.downtime_minutes_per_year == pytest.approx((1 - r.availability) * 525_960, rel=1e-12)
