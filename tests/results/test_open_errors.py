@@ -92,7 +92,8 @@ def test_version_1_file_is_migrated(db_path: Path) -> None:
         connection.execute("ALTER TABLE metrics DROP COLUMN interval_s")
         connection.execute("UPDATE schema_version SET version = 1")
         connection.execute("INSERT INTO runs (run_id, scenario_name, scenario_yaml, scenario_hash, cloudtwin_version,"
-                           " started, status) VALUES (nextval('run_id_sequence'), 'old', 'name: old', 'h', '0.1.0', now(), 'ok')")
+                           " started, status) VALUES (nextval('run_id_sequence'), 'old', 'name: old', 'h', '0.1.0',"
+                           " now(), 'ok')")
         connection.execute("INSERT INTO metrics (run_id, time_s, level, name) VALUES (1, 3600, 'zone', 'a')")
     with pytest.raises(ResultsError, match="schema version 1; open it writable once to migrate"):
         ResultsStore(db_path, read_only=True)

@@ -150,7 +150,7 @@ def _set_far_top(q: EventQueue) -> None:
         q.qc[FAR_TOP_INDEX] = bucket_index(q.qf, hp.top_time(q.far))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, forceinline=True)
 def push(q: EventQueue, t: float, seq: int, payload: int) -> None:
     """Insert (t, seq, payload), t >= the time of the last pop; the caller checked `has_room(q, 1)`."""
     c = q.qc
@@ -201,7 +201,7 @@ def prefetch_push(q: EventQueue, t: float) -> None:
         prefetch(q.pool, U(BLOCK_WORDS * np.int64(q.free_blocks[q.qc[FREE_N] - 1])))  # type: ignore[call-arg]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, forceinline=True)
 def peek(q: EventQueue) -> tuple[int, int, int]:
     """(source, time bits, seq << 32 | payload) of the next entry among those due by bucket cur; NONE if none."""
     c = q.qc
@@ -230,7 +230,7 @@ def peek(q: EventQueue) -> tuple[int, int, int]:
     return src, k0, k1  # type: ignore[return-value]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, forceinline=True)
 def drop(q: EventQueue, src: int) -> None:
     """Remove the entry `peek` returned from `src`."""
     c = q.qc

@@ -88,6 +88,7 @@ from cloudtwin.placement.index import (
 AHEAD_ROW, AHEAD_PATH, AHEAD_BITS = 12, 6, 3
 AHEAD_PUSH = 4
 AHEAD_CHOICE = 4  # best fit's first bitmap word for the arrival this far ahead, its server's data at half of it
+I64 = np.int64  # start_vm's int arguments, cast by every caller: one compiled signature (pinned.py passes int64)
 # run() statuses
 DONE, NEED_VM_ROOM, NEED_QUEUE_ROOM, NEED_TICK_ROOM, NEED_RENUMBER, EVENT = range(6)
 # run() modes
@@ -135,7 +136,7 @@ def _account(met: Metrics, s: int, z: int, c: int, m: int, sign: int, t: float) 
     return d
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, forceinline=True)
 def start_vm(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt: np.ndarray, t: float, s: int,
              c: int, m: int, itype: int, z: int, wl: int, life: float) -> int:
     """Put a VM on server s (zone z) at time t, schedule its departure at t + life; returns s's datacenter.
@@ -173,7 +174,7 @@ def start_vm(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt: n
     return _account(met, s, z, c, m, 1, t)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, forceinline=True)
 def stop_vm(cap: Capacity, vms: VmTable, met: Metrics, cnt: np.ndarray, slot: int, t: float) -> None:
     """Remove the VM in `slot` at time t: free its capacity, unlink it, recycle the slot (its queue entry goes
     stale)."""
@@ -218,8 +219,12 @@ def _tick(met: Metrics, cnt: np.ndarray, clk: np.ndarray) -> bool:
     if k >= len(met.tick_time_s):
         return False
     met.tick_time_s[k] = clk[NEXT_TICK_S]
-    met.tick_zone[k] = met.zone
-    met.tick_datacenter[k] = met.datacenter
+    for z in range(met.zone.shape[0]):  # element loops: a whole-row copy would compile numba's shape-mismatch
+        for j in range(met.zone.shape[1]):  # error path (string formatting), seconds of a cold start
+            met.tick_zone[k, z, j] = met.zone[z, j]
+    for d in range(met.datacenter.shape[0]):
+        for j in range(met.datacenter.shape[1]):
+            met.tick_datacenter[k, d, j] = met.datacenter[d, j]
     close_counts(met)
     cnt[TICKS_BUFFERED] = k + 1
     cnt[TICK_INDEX] += 1
@@ -309,7 +314,7 @@ def _pop_event(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt:
     return DONE
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, forceinline=True)
 def _events_until(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt: np.ndarray, clk: np.ndarray,
                   t: float) -> int:
     """Process queued events with time <= t, taking every tick due strictly before each."""
@@ -383,7 +388,7 @@ def run(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt: np.nda
             else:
                 cnt[ACCEPTED] += 1
         if s >= 0:
-            d = start_vm(cap, vms, q, met, cnt, ta, s, c, m, a_type[i], z, a_workload[i], a_life[i])
+            d = start_vm(cap, vms, q, met, cnt, ta, s, I64(c), m, I64(a_type[i]), I64(z), I64(a_workload[i]), a_life[i])
             if mode != INITIAL:
                 met.datacenter[d, D_PLACEMENTS] += 1
         i += 1
@@ -448,4 +453,5 @@ def place_batch(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt
         s = choose(cap, z, a_vcpus[j], a_mem[j])
         out_server[j] = s
         if s >= 0:
-            start_vm(cap, vms, q, met, cnt, t, s, a_vcpus[j], a_mem[j], a_type[j], z, a_workload[j], a_life[j])
+            start_vm(cap, vms, q, met, cnt, t, s, I64(a_vcpus[j]), a_mem[j], I64(a_type[j]), I64(z), I64(a_workload[j]),
+                     a_life[j])

@@ -48,6 +48,7 @@ PREFETCH_LEVELS = 3  # tree levels above a leaf that `prefetch_server` fetches (
 RANDOM_TRIES = 16  # uniform draws over vCPU-feasible servers before the exact memory-aware fallback
 MAX_SERVER_MEMORY_MIB = np.iinfo(np.int32).max  # leaves are int32: 2 PiB per server
 MAX_SERVER_VCPUS = 4096  # best-fit bitmaps / count columns grow with it; larger servers are not a 2014 thing
+I64 = np.int64  # `_set_leaf` is compiled once, for int64 arguments: callers cast (int32 columns, int64 sums)
 
 
 class Capacity(NamedTuple):
@@ -78,13 +79,22 @@ class Capacity(NamedTuple):
     stack: np.ndarray  # int64 scratch for worst-fit's branch and bound
 
 
+def _read_only(values: np.ndarray) -> np.ndarray:
+    """A contiguous int64 read-only view (a copy only if the dtype or layout differs): compiled code gets the
+    same argument types whether the caller's array was writable (a test's) or not (a world's), so it is
+    compiled once, and the engine's warm-up (`engine.warmup`) compiles what a run uses."""
+    view = np.ascontiguousarray(values, dtype=np.int64).view()
+    view.flags.writeable = False
+    return view
+
+
 def build_capacity(server_vcpus: np.ndarray, server_memory_mib: np.ndarray, zone_server_start: np.ndarray,
                    policy: str, seed: int | np.random.SeedSequence) -> Capacity:
     """An empty fleet (every server up and fully free) indexed for `policy`."""
     code = policy_code(policy)
-    cpu = np.ascontiguousarray(server_vcpus, dtype=np.int64)
-    mem = np.ascontiguousarray(server_memory_mib, dtype=np.int64)
-    starts = np.ascontiguousarray(zone_server_start, dtype=np.int64)
+    cpu = _read_only(server_vcpus)
+    mem = _read_only(server_memory_mib)
+    starts = _read_only(zone_server_start)
     n = len(cpu)
     problems = []
     if cpu.ndim != 1 or mem.shape != cpu.shape:
@@ -151,7 +161,7 @@ def _random_local(cap: Capacity, z: int, c: int, m: int) -> int:
     return tree.nth_feasible(cap.nodes, o, sz, c, m, uniform_int(cap.rng, f))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, forceinline=True)
 def choose(cap: Capacity, z: int, c: int, m: int) -> int:
     """The server (global index) the policy picks in zone z for c vCPUs and m MiB, or -1 if none fits.
 
@@ -187,7 +197,7 @@ def choose(cap: Capacity, z: int, c: int, m: int) -> int:
     return cap.zone_start[z] + loc
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, forceinline=True)
 def _set_leaf(cap: Capacity, z: int, s: int, cpu: int, mem: int) -> None:
     """Write server s's leaf (zone z) and keep every structure of the policy in step."""
     o = cap.tree_off[z]
@@ -210,9 +220,9 @@ def allocate(cap: Capacity, z: int, s: int, c: int, m: int) -> None:
     g = 2 * (cap.leaf_base[z] + s)
     cpu = cap.nodes[g]
     if cpu >= 0:
-        _set_leaf(cap, z, s, cpu - c, cap.nodes[g + 1] - m)
+        _set_leaf(cap, I64(z), I64(s), I64(cpu - c), I64(cap.nodes[g + 1] - m))
     else:  # down: -1 - free, so less free is a larger value
-        _set_leaf(cap, z, s, cpu + c, cap.nodes[g + 1] + m)
+        _set_leaf(cap, I64(z), I64(s), I64(cpu + c), I64(cap.nodes[g + 1] + m))
 
 
 @njit(cache=True, inline="always")
@@ -221,9 +231,9 @@ def release(cap: Capacity, z: int, s: int, c: int, m: int) -> None:
     g = 2 * (cap.leaf_base[z] + s)
     cpu = cap.nodes[g]
     if cpu >= 0:
-        _set_leaf(cap, z, s, cpu + c, cap.nodes[g + 1] + m)
+        _set_leaf(cap, I64(z), I64(s), I64(cpu + c), I64(cap.nodes[g + 1] + m))
     else:
-        _set_leaf(cap, z, s, cpu - c, cap.nodes[g + 1] - m)
+        _set_leaf(cap, I64(z), I64(s), I64(cpu - c), I64(cap.nodes[g + 1] - m))
 
 
 @njit(cache=True, inline="always")
@@ -286,7 +296,7 @@ def first_fit_in(cap: Capacity, z: int, lo: int, hi: int, c: int, m: int) -> int
     b = hi - cap.zone_start[z]
     if b <= a:
         return -1
-    loc = tree.seek(cap.nodes, o, sz, 1, c, m) if a == 0 else tree.next_feasible(cap.nodes, o, sz, a - 1, c, m)
+    loc = tree.seek(cap.nodes, o, sz, I64(1), c, m) if a == 0 else tree.next_feasible(cap.nodes, o, sz, a - 1, c, m)
     if loc < 0 or loc >= b:
         return -1
     return cap.zone_start[z] + loc
@@ -299,7 +309,7 @@ def set_up(cap: Capacity, s: int, is_up: bool) -> None:
     g = 2 * (cap.leaf_base[z] + s)
     cpu = cap.nodes[g]
     if (cpu >= 0) != is_up:
-        _set_leaf(cap, z, s, -1 - cpu, -1 - cap.nodes[g + 1])
+        _set_leaf(cap, I64(z), I64(s), I64(-1 - cpu), I64(-1 - cap.nodes[g + 1]))
 
 
 class PlacementIndex:

@@ -25,6 +25,7 @@ import numpy as np
 from numba import njit
 
 U = np.uint64
+I64 = np.int64  # seek / next_feasible get int64 arguments from every caller here: one compiled signature each
 
 
 def tree_layout(zone_server_start: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
@@ -157,7 +158,7 @@ def next_feasible(nodes: np.ndarray, o: int, sz: int, after: int, c: int, m: int
         v >>= 1
     if v == 0:
         return -1
-    return seek(nodes, o, sz, v + 1, c, m)
+    return seek(nodes, o, sz, v + 1, I64(c), I64(m))
 
 
 @njit(cache=True, inline="always")
@@ -172,7 +173,7 @@ def first_fit(nodes: np.ndarray, o: int, sz: int, c: int, m: int) -> int:
         v = 2 * v + 1 - np.int64(fits(nodes, o + 2 * v, c, m))  # type: ignore[assignment]
     if fits(nodes, o + v, c, m):
         return v - sz
-    return seek(nodes, o, sz, 1, c, m)
+    return seek(nodes, o, sz, I64(1), I64(c), I64(m))
 
 
 @njit(cache=True)
@@ -228,18 +229,18 @@ def worst_fit(nodes: np.ndarray, o: int, sz: int, c: int, m: int, stack: np.ndar
 def count_feasible(nodes: np.ndarray, o: int, sz: int, c: int, m: int) -> int:
     """Number of feasible leaves (O(feasible * log n); used only as an exact fallback)."""
     n = 0
-    leaf = seek(nodes, o, sz, 1, c, m)
+    leaf = seek(nodes, o, sz, I64(1), I64(c), I64(m))
     while leaf >= 0:
         n += 1
-        leaf = next_feasible(nodes, o, sz, leaf, c, m)
+        leaf = next_feasible(nodes, o, sz, leaf, I64(c), I64(m))
     return n
 
 
 @njit(cache=True)
 def nth_feasible(nodes: np.ndarray, o: int, sz: int, c: int, m: int, j: int) -> int:
     """Local index of the j-th (0-based, in server order) feasible leaf, or -1."""
-    leaf = seek(nodes, o, sz, 1, c, m)
+    leaf = seek(nodes, o, sz, I64(1), I64(c), I64(m))
     while leaf >= 0 and j > 0:
         j -= 1
-        leaf = next_feasible(nodes, o, sz, leaf, c, m)
+        leaf = next_feasible(nodes, o, sz, leaf, I64(c), I64(m))
     return leaf
