@@ -83,7 +83,10 @@ def availability(
     replications: Annotated[int, typer.Option("--replications", help="Independent replications (vectorised).")] = 100,
     json_: JsonOpt = False,
 ) -> None:
-    """Availability of each service under failures and repairs only (no tenant churn), with 99 % confidence intervals."""
+    """Availability of each service under failures and repairs only, with 99 % confidence intervals.
+
+    The restart model of `cloudtwin run`, without tenant VMs: a replica on a failed server, rack, datacenter or zone is tried again after failures.restart.delay_minutes (after a zone or region failure, at its repair, unless replace_in_other_zone). It fits on any up server of its allowed zones that has room for it beside the replicas already there, within its spread rule (a rack with no other running replica): the lowest-numbered one, its own zone first. When none has, it waits for a repair; replicas are never lost.
+    """
     from cloudtwin.cli import availability_cmd
 
     availability_cmd.main(scenario, preset, set_ or [], years, replications, json_)
