@@ -48,7 +48,7 @@ class ZoneFigures:
     servers: int
     arrivals: int
     refused: int
-    departures: int | None  # None when read back from a results database (not stored per zone)
+    departures: int | None  # None only when read back from a run stored without its `places` rows
     resident_vms_mean: float
     allocated_vcpu_fraction: float  # time-weighted mean of allocated / capacity vCPUs
 
@@ -67,7 +67,7 @@ class DatacenterFigures:
     datacenter: str
     servers: int
     vms_placed: int
-    resident_vms_mean: float
+    resident_vms_mean: float | None  # None: the engine does not track it per data center (zones have it)
     allocated_vcpu_fraction: float
 
 
@@ -231,9 +231,11 @@ def _read_back(path: Path, run_id: int, outcome: RunOutcome, keep_path: bool) ->
 def open(path: str | Path, run_id: int | Literal["latest"] | None = None) -> RunResult:
     """A run stored in the results database at `path` (the latest finished one unless `run_id` is given).
 
-    The same object `run` gave, with the same `to_json()`; what the database does not hold is rebuilt from
-    its samples: per-zone and per-datacenter means are time-weighted over the sample ticks (the engine's are
-    exact between events) and per-zone departures are None. A run that did not finish is a ResultsError.
+    The same object `run` gave (equal in every compared field, `to_json()` included): the zone and datacenter
+    figures are the engine's, as stored in the `places` table. Only a run stored without them (written before
+    that table, in a file since migrated) has them rebuilt from its samples: means time-weighted over the
+    sample ticks (the engine's are exact between events) and per-zone departures None.
+    A run that did not finish is a ResultsError.
     """
     from cloudtwin.results import ResultsStore
 
@@ -269,13 +271,14 @@ def _result(store: ResultsStore, run_id: int, outcome: RunOutcome | None, db: st
     metrics = store.metrics_frame(run_id)
     failures = store.rows_frame("failures", run_id)
     restart = s.get("restart_minutes") or {}
-    world = _world_of(row["scenario_yaml"])
-    zones, datacenters = _figures_from_samples(store, run_id, metrics, world, s)
     notes: tuple[str, ...] = ()
-    if outcome is not None:  # just run: the engine's exact figures (read by key, so added keys do no harm)
-        zones = tuple(_zone(r) for r in outcome.zones) or zones
-        datacenters = tuple(_datacenter(r) for r in getattr(outcome, "datacenters", None) or ()) or datacenters
-        notes = tuple(getattr(outcome, "notes", None) or ())
+    if outcome is not None:  # just run: the engine's figures (read by key, so added keys do no harm)
+        zones = tuple(_zone(r) for r in outcome.zones)
+        datacenters = tuple(_datacenter(r) for r in outcome.datacenters)
+        notes = tuple(outcome.notes)
+    else:  # read back: the same figures as stored, or (a run stored without them) rebuilt from the samples
+        zones, datacenters = _stored_figures(store, run_id) or \
+            _figures_from_samples(store, run_id, metrics, _world_of(row["scenario_yaml"]), s)
     fraction = s.get("allocated_vcpu_fraction")
     return RunResult(
         run_id=int(s["run_id"]), scenario=str(s["scenario"]), seed=int(s["seed"]), policy=str(s["policy"]),
@@ -312,11 +315,26 @@ def _zone(r: Mapping[str, Any]) -> ZoneFigures:
 
 
 def _datacenter(r: Mapping[str, Any]) -> DatacenterFigures:
-    """A datacenter row of the runner (a dict) as DatacenterFigures."""
+    """A datacenter row of the runner (a dict) as DatacenterFigures; no resident_vms_mean (or None) reads None."""
+    resident = r.get("resident_vms_mean")
     return DatacenterFigures(region=str(r["region"]), zone=str(r["zone"]), datacenter=str(r["datacenter"]),
                              servers=int(r.get("servers", 0)), vms_placed=int(r.get("vms_placed", 0)),
-                             resident_vms_mean=float(r.get("resident_vms_mean", 0.0)),
+                             resident_vms_mean=None if resident is None else float(resident),
                              allocated_vcpu_fraction=float(r.get("allocated_vcpu_fraction", 0.0)))
+
+
+def _stored_figures(store: ResultsStore, run_id: int) -> tuple[tuple[ZoneFigures, ...],
+                                                                tuple[DatacenterFigures, ...]] | None:
+    """The run's zone and datacenter figures from its `places` rows (in world order); None if it has none.
+
+    Rows are the runner's dicts with NULL columns left out, so `_zone` and `_datacenter` read them as the
+    runner's own rows."""
+    rows = [{k: v for k, v in r.items() if v is not None} for r in store.rows_frame("places", run_id).to_pylist()]
+    if not rows:
+        return None
+    zones = tuple(_zone(r) for r in rows if r["level"] == "zone")
+    datacenters = tuple(_datacenter(r | {"datacenter": r["name"]}) for r in rows if r["level"] == "datacenter")
+    return zones, datacenters
 
 
 def _service(v: Mapping[str, Any]) -> ServiceFigures:
@@ -344,8 +362,8 @@ def _world_of(scenario_yaml: str) -> list[tuple[str, str, str, int]]:
 
 def _figures_from_samples(store: ResultsStore, run_id: int, metrics: pa.Table, world: list[tuple[str, str, str, int]],
                           summary: Mapping[str, Any]) -> tuple[tuple[ZoneFigures, ...], tuple[DatacenterFigures, ...]]:
-    """Zone and datacenter figures of a stored run: counts summed over its samples, means weighted by interval;
-    each zone's allocated fraction is the summary's (exact)."""
+    """Zone and datacenter figures of a run stored without `places` rows: counts summed over its samples, means
+    weighted by interval; each zone's allocated fraction is the summary's (exact)."""
     weight = "coalesce(interval_s, 1.0)" if "interval_s" in metrics.column_names else "1.0"
     rows = store.connection.execute(
         f"SELECT level, name, sum(arrivals), sum(refusals), sum(resident_vms * w) / nullif(sum(w), 0),"

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -180,27 +181,50 @@ def test_run_refuses_what_is_not_a_scenario() -> None:
 
 
 def test_run_with_db_then_open_reads_the_same_run(failover: tuple[RunResult, Path]) -> None:
-    """A run kept in a database reads back with `open`: the same JSON, tables, totals and exact zone counts."""
+    """A run kept in a database reads back with `open` as the same object: the same JSON, tables, totals and
+    the engine's exact zone and datacenter figures (departures and means included), field by field."""
     res, db = failover
-    back = cloudtwin.open(db)
+    back = cloudtwin.open(db, res.run_id)
     assert res.db == back.db == str(db.resolve())
     assert back.to_json() == res.to_json()
     assert back.metrics.equals(res.metrics) and back.failures.equals(res.failures)
     assert back.services.equals(res.services)
+    assert back.zones == res.zones and back.datacenters == res.datacenters
+    assert [dataclasses.astuple(z) for z in back.zones] == [dataclasses.astuple(z) for z in res.zones]
+    assert [dataclasses.astuple(d) for d in back.datacenters] == [dataclasses.astuple(d) for d in res.datacenters]
+    assert all(z.departures is not None for z in back.zones) and sum(z.departures or 0 for z in back.zones) > 0
+    assert all(d.resident_vms_mean is None for d in back.datacenters)  # not tracked per datacenter, run or open
+    assert back.zones_table().equals(res.zones_table()) and back.datacenters_table().equals(res.datacenters_table())
+    assert back == res
+    assert {f.name: getattr(back, f.name) for f in dataclasses.fields(RunResult) if f.name != "notes"} == \
+           {f.name: getattr(res, f.name) for f in dataclasses.fields(RunResult) if f.name != "notes"}
+
+
+def test_open_small_run_is_the_run(small: Scenario, tmp_path: Path) -> None:
+    """For the `small` preset too (steady start, four datacenters), `open` gives exactly what `run` gave."""
+    db = tmp_path / "small.duckdb"
+    res = cloudtwin.run(small, db=db)
+    back = cloudtwin.open(db)
+    assert back.to_json() == res.to_json()
+    assert back.zones == res.zones and back.datacenters == res.datacenters
+    assert back == res
+
+
+def test_open_without_places_rebuilds_from_samples(failover: tuple[RunResult, Path], tmp_path: Path) -> None:
+    """A run stored without `places` rows (written before that table) reads back with figures rebuilt from its
+    samples: counts exact, a zone's resident VMs the interval-weighted mean of its samples, departures None."""
+    res, db = failover
+    old = tmp_path / "old.duckdb"
+    old.write_bytes(db.read_bytes())
+    with duckdb.connect(str(old)) as connection:
+        connection.execute("DELETE FROM places WHERE run_id = ?", [res.run_id])
+    back = cloudtwin.open(old, res.run_id)
+    assert back.to_json() == res.to_json()
     exact = ("region", "zone", "servers", "arrivals", "refused", "allocated_vcpu_fraction")
     assert [[getattr(z, k) for k in exact] for z in back.zones] == [[getattr(z, k) for k in exact] for z in res.zones]
-    assert all(z.departures is None for z in back.zones) and all(z.departures is not None for z in res.zones)
+    assert all(z.departures is None for z in back.zones)
     assert [(d.datacenter, d.servers, d.vms_placed) for d in back.datacenters] == \
            [(d.datacenter, d.servers, d.vms_placed) for d in res.datacenters]
-    skip = {"zones", "datacenters"}
-    assert {f.name: getattr(back, f.name) for f in dataclasses.fields(RunResult) if f.name not in skip} == \
-           {f.name: getattr(res, f.name) for f in dataclasses.fields(RunResult) if f.name not in skip}
-
-
-def test_open_means_are_the_samples(failover: tuple[RunResult, Path]) -> None:
-    """Read back, a zone's resident VMs are the interval-weighted mean of its stored samples."""
-    _res, db = failover
-    back = cloudtwin.open(db)
     m = back.metrics.to_pydict()
     for zone in back.zones:
         rows = [i for i, (level, name) in enumerate(zip(m["level"], m["name"])) if (level, name) == ("zone", zone.zone)]
@@ -232,6 +256,7 @@ def test_open_picks_runs(failover: tuple[RunResult, Path], small: Scenario) -> N
     assert second.run_id == first.run_id + 1
     assert cloudtwin.open(db).run_id == cloudtwin.open(db, "latest").run_id == second.run_id
     assert cloudtwin.open(db, first.run_id).to_json() == first.to_json()
+    assert cloudtwin.open(db, second.run_id) == second
     with pytest.raises(ResultsError, match="no run 99"):
         cloudtwin.open(db, 99)
     with pytest.raises(ResultsError, match="run number or 'latest'"):

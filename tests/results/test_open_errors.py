@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from cloudtwin.errors import CloudtwinError, ResultsError
-from cloudtwin.results import METRIC_VALUE_COLUMNS, ResultsStore
+from cloudtwin.results import METRIC_VALUE_COLUMNS, ROW_TABLES, ResultsStore
 
 
 def test_directory(tmp_path: Path) -> None:
@@ -85,11 +85,17 @@ def test_newer_schema_version(db_path: Path) -> None:
 
 
 def test_version_1_file_is_migrated(db_path: Path) -> None:
-    """A version-1 file (metrics without interval_s) gains the column on a writable open; its old rows read NULL,
-    new rows carry their intervals; opened read-only first, it is refused with a clear message."""
+    """A version-1 file (metrics without interval_s, no places table) gains the column and the table on a writable
+    open, laid out as in a new file; its old rows read NULL, new rows carry their intervals; opened read-only
+    first, it is refused with a clear message."""
+    fresh = db_path.with_name("fresh.duckdb")
+    ResultsStore(fresh).close()
+    with duckdb.connect(str(fresh), read_only=True) as connection:
+        layout = {table: _columns(connection, table) for table in ("metrics", "places")}
     ResultsStore(db_path).close()
     with duckdb.connect(str(db_path)) as connection:
         connection.execute("ALTER TABLE metrics DROP COLUMN interval_s")
+        connection.execute("DROP TABLE places")
         connection.execute("UPDATE schema_version SET version = 1")
         connection.execute("INSERT INTO runs (run_id, scenario_name, scenario_yaml, scenario_hash, cloudtwin_version,"
                            " started, status) VALUES (nextval('run_id_sequence'), 'old', 'name: old', 'h', '0.1.0',"
@@ -105,6 +111,16 @@ def test_version_1_file_is_migrated(db_path: Path) -> None:
         rows = store.connection.execute("SELECT run_id, interval_s FROM metrics ORDER BY run_id, time_s").fetchall()
         assert rows == [(1, None), (run_id, 3600.0), (run_id, 1400.0)]
         assert store.connection.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+        assert {table: _columns(store.connection, table) for table in layout} == layout
+        assert store.rows_frame("places", 1).num_rows == 0  # the old run has no places rows
+        store.append_rows("places", run_id, {column: [None] for column in ROW_TABLES["places"]})
+        assert store.rows_frame("places", run_id).num_rows == 1
+
+
+def _columns(connection: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    """(name, type) of a table's columns in storage order."""
+    return connection.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?"
+                              " ORDER BY column_index", [table]).fetchall()
 
 
 def test_read_only_open(db_path: Path) -> None:

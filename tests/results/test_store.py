@@ -22,7 +22,15 @@ EXPECTED_TABLES = {
     "metrics": ["run_id", "time_s", "level", "name", "zone", "region", *METRIC_COLUMNS, "interval_s"],
     "failures": ["run_id", "time_s", "level", "target", "duration_s", "vms_affected"],
     "services": ["run_id", "time_s", "service", "healthy_replicas", "healthy"],
+    "places": ["run_id", "level", "name", "zone", "region", "servers", "arrivals", "refused", "departures",
+               "vms_placed", "resident_vms_mean", "allocated_vcpu_fraction"],
 }
+
+
+def table_columns(connection: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    """(name, type) of a table's columns in storage order."""
+    return connection.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?"
+                              " ORDER BY column_index", [table]).fetchall()
 
 
 def start(store: ResultsStore, name: str = "erlang-single-zone") -> int:
@@ -30,14 +38,14 @@ def start(store: ResultsStore, name: str = "erlang-single-zone") -> int:
 
 
 def test_schema_created(db_path: Path) -> None:
-    """A new file gets the runs, metrics, failures, services and schema_version tables with the brief's columns."""
+    """A new file gets the runs, metrics, failures, services, places and schema_version tables with the brief's
+    columns."""
     ResultsStore(db_path).close()
     with duckdb.connect(str(db_path), read_only=True) as connection:
         for table, columns in EXPECTED_TABLES.items():
-            found = [row[0] for row in connection.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index", [table]
-            ).fetchall()]
-            assert found == columns, table
+            assert [name for name, _type in table_columns(connection, table)] == columns, table
+        assert {row[0] for row in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()} == \
+            {*EXPECTED_TABLES, "schema_version"}
         assert connection.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
         kinds = dict(connection.execute(
             "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'metrics'").fetchall())
@@ -155,6 +163,19 @@ def test_append_rows_failures_and_services(db_path: Path) -> None:
         assert store.rows_frame("services", run_id).to_pydict()["healthy"] == [True]
     assert got["target"] == ["s17", "use1-az1-dc1"] and got["vms_affected"] == [4, 51234]
     assert got["run_id"] == [run_id, run_id]
+
+
+def test_append_rows_places_keeps_order_and_nulls(db_path: Path) -> None:
+    """`places` rows (zones, then datacenters) come back in the order appended, None stored and read as NULL."""
+    places = {"level": ["zone", "zone", "datacenter"], "name": ["b", "a", "a1"], "zone": ["b", "a", "a"],
+              "region": ["r", "r", "r"], "servers": [20, 40, 40], "arrivals": [7, 9, None],
+              "refused": [1, 0, None], "departures": [5, 8, None], "vms_placed": [None, None, 9],
+              "resident_vms_mean": [2.5, 3.25, None], "allocated_vcpu_fraction": [0.125, 0.5, 0.5]}
+    with ResultsStore(db_path) as store:
+        run_id = start(store)
+        assert store.append_rows("places", run_id, places) == 3
+        got = store.rows_frame("places", run_id).to_pydict()
+    assert got == {"run_id": [run_id] * 3, **places}
 
 
 def test_export_parquet(db_path: Path, tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """`cloudtwin run`: simulate a scenario, show a summary per region and zone (or one JSON object), store the run.
 
 The progress bar (simulated time, events/s, ETA) and status lines go to stderr,
-so `--json` leaves exactly one JSON object on stdout.
+so `--json` leaves exactly one JSON object on stdout. Before it, on a machine whose
+numba cache does not hold the engine yet, a spinner shows while it compiles (once).
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from cloudtwin.api import RunResult, run
+from cloudtwin.engine import warmup
+
+COMPILING = "compiling the engine for this machine, once"
 
 
 def main(scenario: Path | None, preset: str | None, sets: list[str], json_: bool, db: Path) -> None:
@@ -35,15 +39,35 @@ def main(scenario: Path | None, preset: str | None, sets: list[str], json_: bool
         console=err,
         transient=True,
     )
-    started = time.perf_counter()
-    with progress:
+    spinner = err.status(COMPILING)
+    failures = loaded.failures is not None or bool(loaded.services)
+    started = [time.perf_counter()]
+
+    def compiling(seconds: float | None) -> None:
+        """The engine's compile step (before the run's clock): a spinner while it compiles, then the bar."""
+        if seconds is None:
+            if warmup.engine_cached(failures) is not True:
+                spinner.start()
+            return
+        spinner.stop()
+        if seconds >= warmup.COMPILE_NOTICE_S:
+            err.print(f"compiled in {seconds:.1f} s (cached for next time)")
+        started[0] = time.perf_counter()
+        progress.start()
+
+    try:
         task = progress.add_task(loaded.name, total=horizon_days, rate="")
 
         def advance(sim_s: float, events: int) -> None:
-            wall = max(time.perf_counter() - started, 1e-9)
+            progress.start()  # (already started after the compile step: then a no-op)
+            wall = max(time.perf_counter() - started[0], 1e-9)
             progress.update(task, completed=sim_s / 86400.0, rate=f"{events / wall / 1e6:.2f} M events/s")
 
-        outcome = run(loaded, db, progress=advance, status=lambda msg: progress.console.print(msg))
+        with warmup.reporting(compiling):
+            outcome = run(loaded, db, progress=advance, status=lambda msg: progress.console.print(msg))
+    finally:
+        spinner.stop()
+        progress.stop()
     for note in outcome.notes:
         err.print(f"[yellow]{note}[/yellow]")
     if json_:

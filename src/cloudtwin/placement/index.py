@@ -26,7 +26,8 @@ answer is exact in every case. `PlacementIndex` wraps all this for Python.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple, cast
 
 import numpy as np
 from numba import njit
@@ -48,7 +49,9 @@ PREFETCH_LEVELS = 3  # tree levels above a leaf that `prefetch_server` fetches (
 RANDOM_TRIES = 16  # uniform draws over vCPU-feasible servers before the exact memory-aware fallback
 MAX_SERVER_MEMORY_MIB = np.iinfo(np.int32).max  # leaves are int32: 2 PiB per server
 MAX_SERVER_VCPUS = 4096  # best-fit bitmaps / count columns grow with it; larger servers are not a 2014 thing
-I64 = np.int64  # `_set_leaf` is compiled once, for int64 arguments: callers cast (int32 columns, int64 sums)
+# `_set_leaf` is compiled once, for int64 arguments: callers cast (int32 columns, int64 sums); typed as giving
+# an int for mypy (numba sees np.int64)
+I64 = cast("Callable[[object], int]", np.int64)
 
 
 class Capacity(NamedTuple):

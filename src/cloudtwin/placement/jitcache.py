@@ -7,12 +7,22 @@ cache locators (numba's own in-tree and NUMBA_CACHE_DIR ones, subclassed) that
 stamp every function of these two packages with a hash of all their sources:
 any edit recompiles them all. Imported first by both packages' `__init__`. If
 numba's internals change shape, it does nothing and the default caching stays.
+
+Where the cache goes: next to the sources (`__pycache__`, numba's default) when the
+package folder is writable; otherwise (an installed, read-only package) in the user's
+cache folder, `$XDG_CACHE_HOME/cloudtwin/numba` (`~/.cache/cloudtwin/numba`), set as
+numba's CACHE_DIR before any compiled function is defined. A NUMBA_CACHE_DIR the user
+set is always kept.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import os
+import sys
+import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
@@ -28,6 +38,57 @@ def sources_stamp() -> str:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def writable_cache(folder: Path) -> bool:
+    """Whether numba can keep a cache in `folder` (created if missing): numba's own test, a temporary file."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError:
+        return False
+    return True
+
+
+def user_cache_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """The user's cache folder for cloudtwin's compiled code: $XDG_CACHE_HOME/cloudtwin/numba, else
+    ~/.cache/cloudtwin/numba (%LOCALAPPDATA%\\cloudtwin\\numba on Windows, ~/Library/Caches/... on macOS)."""
+    home = Path(environ.get("HOME") or Path.home())
+    if sys.platform == "win32":
+        base = Path(environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = home / "Library" / "Caches"
+    else:
+        base = Path(environ.get("XDG_CACHE_HOME") or home / ".cache")
+    return base / "cloudtwin" / "numba"
+
+
+def choose_cache_dir(package_dirs: tuple[Path, ...] = _ROOTS, environ: Mapping[str, str] = os.environ) -> Path | None:
+    """Where numba should cache cloudtwin's compiled code; None keeps numba's own choice.
+
+    None when the user set NUMBA_CACHE_DIR or every package folder can hold its `__pycache__`; else the
+    user's cache folder, or a per-user folder under the temporary directory if that is not writable
+    either (None if neither is: numba's own fallbacks then apply).
+    """
+    if environ.get("NUMBA_CACHE_DIR"):
+        return None
+    if all(writable_cache(folder / "__pycache__") for folder in package_dirs):
+        return None
+    user = getattr(os, "getuid", lambda: "user")()
+    for folder in (user_cache_dir(environ), Path(tempfile.gettempdir()) / f"cloudtwin-{user}" / "numba"):
+        if writable_cache(folder):
+            return folder
+    return None
+
+
+def configure_cache_dir() -> Path | None:
+    """Point numba's CACHE_DIR at `choose_cache_dir()` (when it is not None); returns the folder set."""
+    folder = choose_cache_dir()
+    if folder is not None:
+        from numba.core import config
+
+        config.CACHE_DIR = str(folder)  # type: ignore[attr-defined]
+    return folder
 
 
 def _ours(py_file: str) -> bool:
@@ -69,4 +130,5 @@ def install() -> None:
     classes[:0] = added
 
 
+configure_cache_dir()
 install()

@@ -21,11 +21,16 @@ Indices are cast to unsigned in the hot chains so numba emits no wraparound code
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
 import numpy as np
 from numba import njit
 
 U = np.uint64
-I64 = np.int64  # seek / next_feasible get int64 arguments from every caller here: one compiled signature each
+# seek / next_feasible get int64 arguments from every caller here: one compiled signature each; typed as giving
+# an int for mypy (numba sees np.int64)
+I64 = cast("Callable[[object], int]", np.int64)
 
 
 def tree_layout(zone_server_start: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:

@@ -12,6 +12,10 @@ Tables (schema version 2, see `cloudtwin.results.schema`):
   interval up to its horizon, so sums of counts over the table are the run's totals; NULL before version 2).
 - `failures`: run_id, time_s, level, target, duration_s, vms_affected.
 - `services`: run_id, time_s, service, healthy_replicas, healthy.
+- `places`, one row per zone and per datacenter of a finished run, the engine's exact figures over the whole
+  run: run_id, level ('zone' | 'datacenter'), name, zone, region, servers, arrivals, refused, departures,
+  vms_placed, resident_vms_mean, allocated_vcpu_fraction (NULL where a level has no such figure: zones have
+  no vms_placed; datacenters have only servers, vms_placed and allocated_vcpu_fraction). New in version 2.
 - `schema_version`: one row, the version the file was written with (older files are migrated on open).
 
 API:

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from cloudtwin.errors import ResultsError
 
-SCHEMA_VERSION = 2  # 2: metrics.interval_s
+SCHEMA_VERSION = 2  # 2: metrics.interval_s, the places table
 
 RUN_STATUSES = ("running", "ok", "failed", "interrupted")
 METRIC_LEVELS = ("zone", "datacenter")
@@ -81,6 +81,21 @@ ROW_TABLES: dict[str, dict[str, str]] = {
         "healthy_replicas": "BIGINT",
         "healthy": "BOOLEAN",
     },
+    # A run's figures per zone and per datacenter over the whole run, from the engine's counters (exact, unlike
+    # sums over `metrics`), in world order: zones first, then datacenters. NULL where a level has no such figure.
+    "places": {
+        "level": "VARCHAR",  # 'zone' | 'datacenter'
+        "name": "VARCHAR",  # the zone's or the datacenter's name
+        "zone": "VARCHAR",
+        "region": "VARCHAR",
+        "servers": "BIGINT",
+        "arrivals": "BIGINT",  # zone: requests that targeted it
+        "refused": "BIGINT",  # zone: of those, refused
+        "departures": "BIGINT",  # zone: VMs that left at the end of their lifetime
+        "vms_placed": "BIGINT",  # datacenter: arrivals placed there
+        "resident_vms_mean": "DOUBLE",  # zone: time-weighted mean (not tracked per datacenter)
+        "allocated_vcpu_fraction": "DOUBLE",  # time-weighted mean of allocated / capacity vCPUs
+    },
 }
 
 TABLES: dict[str, dict[str, str]] = {
@@ -90,12 +105,16 @@ TABLES: dict[str, dict[str, str]] = {
 }
 
 
+def _create_table(table: str) -> str:
+    """DDL for one of `TABLES`, with its columns in storage order."""
+    body = ",\n  ".join(f"{name} {sql_type}" for name, sql_type in TABLES[table].items())
+    return f"CREATE TABLE {table} (\n  {body}\n)"
+
+
 def _create_statements() -> list[str]:
     """DDL for a fresh database at SCHEMA_VERSION."""
     statements = ["CREATE SEQUENCE run_id_sequence START 1"]
-    for table, columns in TABLES.items():
-        body = ",\n  ".join(f"{name} {sql_type}" for name, sql_type in columns.items())
-        statements.append(f"CREATE TABLE {table} (\n  {body}\n)")
+    statements.extend(_create_table(table) for table in TABLES)
     statements.append("CREATE TABLE schema_version (version INTEGER NOT NULL)")
     statements.append(f"INSERT INTO schema_version VALUES ({SCHEMA_VERSION})")
     return statements
@@ -103,7 +122,10 @@ def _create_statements() -> list[str]:
 
 # version -> statements that bring a database from that version to the next one.
 MIGRATIONS: dict[int, list[str]] = {
-    1: ["ALTER TABLE metrics ADD COLUMN interval_s DOUBLE"],  # unknown (NULL) for the rows already there
+    1: [
+        "ALTER TABLE metrics ADD COLUMN interval_s DOUBLE",  # unknown (NULL) for the rows already there
+        _create_table("places"),  # empty: runs stored before it have no rows there
+    ],
 }
 
 

@@ -258,7 +258,8 @@ class ResultsStore:
         return pa.table(arrays)
 
     def append_rows(self, table: str, run_id: int, columns: Mapping[str, np.ndarray | list]) -> int:
-        """Bulk-append rows to `failures` or `services` (columns: the table's, without run_id)."""
+        """Bulk-append rows to one of `ROW_TABLES` (`failures`, `services`, `places`; columns: the table's,
+        without run_id; None in a list column is NULL)."""
         if table not in ROW_TABLES:
             raise ResultsError(f"`table` must be one of {', '.join(ROW_TABLES)} (got {table!r})")
         batch = row_table(table, columns, ROW_TABLES[table])
@@ -346,11 +347,12 @@ class ResultsStore:
         return self._arrow(f"SELECT * FROM metrics WHERE {where}", params)
 
     def rows_frame(self, table: str, run_id: int) -> pa.Table:
-        """A run's rows of `failures` or `services`, ordered by time_s."""
+        """A run's rows of one of `ROW_TABLES`: ordered by time_s, or (`places`, no time) in the order appended."""
         if table not in ROW_TABLES:
             raise ResultsError(f"`table` must be one of {', '.join(ROW_TABLES)} (got {table!r})")
         self.run_status(run_id)
-        return self._arrow(f"SELECT * FROM {table} WHERE run_id = $run_id ORDER BY time_s", {"run_id": run_id})
+        order = " ORDER BY time_s" if "time_s" in ROW_TABLES[table] else ""
+        return self._arrow(f"SELECT * FROM {table} WHERE run_id = $run_id{order}", {"run_id": run_id})
 
     def export_parquet(self, run_id: int, folder: str | Path) -> dict[str, Path]:
         """Write the run's row and its metrics, failures and services as Parquet files in `folder`."""
