@@ -88,8 +88,10 @@ def main() -> None:
         (r,) = availability_study(sc, world, years=args.years, replications=args.replications)
         rates.append(r.service_years / r.wall_s)
         event_rates.append(r.events / r.wall_s)
-        print(f"  {r.service_years:,.0f} service-years in {r.wall_s:.3f} s: A = {r.availability:.9f}"
-              f" [{r.ci_low:.9f}, {r.ci_high:.9f}], {r.events / r.service_years:.1f} events a service-year")
+        print(
+            f"  {r.service_years:,.0f} service-years in {r.wall_s:.3f} s: A = {r.availability:.9f}"
+            f" [{r.ci_low:.9f}, {r.ci_high:.9f}], {r.events / r.service_years:.1f} events a service-year"
+        )
     best = int(np.argmax(rates))
     machine = (
         f"{platform.machine()}, {os.cpu_count()} cores ({numba.get_num_threads()} numba threads),"

@@ -47,8 +47,14 @@ def child_simulate(preset: str, sets: list[str], folder: str) -> dict:
     outcome = simulate(scenario, Path(folder) / f"run-{os.getpid()}.duckdb")
     wall = time.perf_counter() - t0
     s = outcome.summary
-    return {"wall_s": wall, "events": s["events"], "accepted": s["accepted"], "refused": s["refused"],
-            "initial_vms": s["initial_vms"], "peak_rss_gib": _peak_rss_gib()}
+    return {
+        "wall_s": wall,
+        "events": s["events"],
+        "accepted": s["accepted"],
+        "refused": s["refused"],
+        "initial_vms": s["initial_vms"],
+        "peak_rss_gib": _peak_rss_gib(),
+    }
 
 
 def child_phases(preset: str, sets: list[str]) -> dict:
@@ -59,8 +65,13 @@ def child_phases(preset: str, sets: list[str]) -> dict:
     scenario = load_preset(preset, sets)
     t0 = time.perf_counter()
     run = prepare_run(scenario)
-    spent = {"setup": time.perf_counter() - t0, "initial_sample": 0.0, "place_initial": 0.0,
-             "arrivals_sample": 0.0, "engine": 0.0}
+    spent = {
+        "setup": time.perf_counter() - t0,
+        "initial_sample": 0.0,
+        "place_initial": 0.0,
+        "arrivals_sample": 0.0,
+        "engine": 0.0,
+    }
 
     def timed(fn, key: str):  # type: ignore[no-untyped-def]
         def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -69,6 +80,7 @@ def child_phases(preset: str, sets: list[str]) -> dict:
                 return fn(*args, **kwargs)
             finally:
                 spent[key] += time.perf_counter() - t
+
         return wrapper
 
     run.sampler.initial_population = timed(run.sampler.initial_population, "initial_sample")
@@ -80,8 +92,7 @@ def child_phases(preset: str, sets: list[str]) -> dict:
         pass
     total = time.perf_counter() - t0
     spent["other"] = total - sum(spent.values())
-    return {"total_s": total, "phases": spent, "events": run.engine.counters().events,
-            "peak_rss_gib": _peak_rss_gib()}
+    return {"total_s": total, "phases": spent, "events": run.engine.counters().events, "peak_rss_gib": _peak_rss_gib()}
 
 
 def _peak_rss_gib() -> float:
@@ -101,15 +112,22 @@ def spawn(mode: str, preset: str, sets: list[str], folder: str) -> dict:
 
 def machine() -> str:
     load = os.getloadavg()[0]
-    return (f"{platform.machine()}, {os.cpu_count()} cores (load {load:.1f} at start), "
-            f"Python {platform.python_version()}")
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores (load {load:.1f} at start), Python {platform.python_version()}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="aws-2014")
-    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                        help="a scenario override, as `cloudtwin run --set` (repeatable)")
+    parser.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a scenario override, as `cloudtwin run --set` (repeatable)",
+    )
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--phases", action="store_true", help="also time the parts in a separate run")
     parser.add_argument("--record", action="store_true")
@@ -131,21 +149,29 @@ def main() -> None:
         for i in range(args.repeat):
             runs.append(spawn("simulate", args.preset, args.sets, folder))
             r = runs[-1]
-            print(f"# run {i + 1}: wall {r['wall_s']:.1f} s, {r['events']:,} events, peak RSS "
-                  f"{r['peak_rss_gib']:.2f} GiB", file=sys.stderr)
+            print(
+                f"# run {i + 1}: wall {r['wall_s']:.1f} s, {r['events']:,} events, peak RSS "
+                f"{r['peak_rss_gib']:.2f} GiB",
+                file=sys.stderr,
+            )
         phases = spawn("phases", args.preset, args.sets, folder) if args.phases else None
     best = min(runs, key=lambda r: r["wall_s"])
     parts = "-"
     if phases is not None:
         p = phases["phases"]
-        parts = " / ".join(f"{p[k]:.1f}" for k in ("setup", "initial_sample", "place_initial", "arrivals_sample",
-                                                    "engine", "other"))
-        print(f"# phases run: {phases['total_s']:.1f} s in all, peak RSS {phases['peak_rss_gib']:.2f} GiB",
-              file=sys.stderr)
+        parts = " / ".join(
+            f"{p[k]:.1f}" for k in ("setup", "initial_sample", "place_initial", "arrivals_sample", "engine", "other")
+        )
+        print(
+            f"# phases run: {phases['total_s']:.1f} s in all, peak RSS {phases['peak_rss_gib']:.2f} GiB",
+            file=sys.stderr,
+        )
     sets = ", ".join(f"`{s}`" for s in args.sets) or "-"
-    row = (f"| {datetime.date.today()} | {args.preset}, {sets} | {best['wall_s']:.1f} | {best['events']:,} |"
-           f" {best['events'] / best['wall_s'] / 1e6:.2f} M | {max(r['peak_rss_gib'] for r in runs):.2f} |"
-           f" {warm['wall_s']:.1f} | {parts} | {where} |")
+    row = (
+        f"| {datetime.date.today()} | {args.preset}, {sets} | {best['wall_s']:.1f} | {best['events']:,} |"
+        f" {best['events'] / best['wall_s'] / 1e6:.2f} M | {max(r['peak_rss_gib'] for r in runs):.2f} |"
+        f" {warm['wall_s']:.1f} | {parts} | {where} |"
+    )
     print(HEADER.format(n=args.repeat))
     print(row)
     print(json.dumps({"runs": runs, "warm_up": warm, "phases": phases}))

@@ -50,8 +50,9 @@ def command(preset: str, sets: list[str], db: Path) -> list[str]:
 
 def run_once(preset: str, sets: list[str], home: Path) -> dict:
     """One run with HOME, XDG_CACHE_HOME and NUMBA_CACHE_DIR under `home`; its times and JSON summary."""
-    env = dict(os.environ, HOME=str(home), XDG_CACHE_HOME=str(home / "xdg-cache"),
-               NUMBA_CACHE_DIR=str(home / "numba-cache"))
+    env = dict(
+        os.environ, HOME=str(home), XDG_CACHE_HOME=str(home / "xdg-cache"), NUMBA_CACHE_DIR=str(home / "numba-cache")
+    )
     db = home / f"run-{time.monotonic_ns()}.duckdb"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
@@ -66,16 +67,24 @@ def run_once(preset: str, sets: list[str], home: Path) -> dict:
         sys.exit(f"--json printed {len(lines)} lines on stdout, not one JSON object:\n{done.stdout[-2000:]}")
     summary = json.loads(lines[0])
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"seconds": seconds, "cpu_s": cpu, "compile_s": summary.get("compile_s"), "wall_s": summary["wall_s"],
-            "events": summary["events"], "stderr": done.stderr}
+    return {
+        "seconds": seconds,
+        "cpu_s": cpu,
+        "compile_s": summary.get("compile_s"),
+        "wall_s": summary["wall_s"],
+        "events": summary["events"],
+        "stderr": done.stderr,
+    }
 
 
 def machine() -> str:
     import numba
 
     load = os.getloadavg()[0]
-    return (f"{platform.machine()}, {os.cpu_count()} cores (load {load:.1f} at start), "
-            f"Python {platform.python_version()}, numba {numba.__version__}")
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores (load {load:.1f} at start), "
+        f"Python {platform.python_version()}, numba {numba.__version__}"
+    )
 
 
 def _span(values: list[float]) -> str:
@@ -89,8 +98,14 @@ def _opt(value: float | None) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="small")
-    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                        help="a scenario override, as `cloudtwin run --set` (repeatable)")
+    parser.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a scenario override, as `cloudtwin run --set` (repeatable)",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="cold runs (each with an empty cache) and warm runs")
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
@@ -103,26 +118,40 @@ def main() -> None:
             home.mkdir()
             cold.append(run_once(args.preset, args.sets, home))
             r = cold[-1]
-            print(f"# cold {i + 1}: {r['seconds']:.1f} s ({r['cpu_s']:.1f} s CPU), compile_s {_opt(r['compile_s'])},"
-                  f" wall_s {r['wall_s']:.2f}", file=sys.stderr)
+            print(
+                f"# cold {i + 1}: {r['seconds']:.1f} s ({r['cpu_s']:.1f} s CPU), compile_s {_opt(r['compile_s'])},"
+                f" wall_s {r['wall_s']:.2f}",
+                file=sys.stderr,
+            )
         for i in range(args.repeat):
             warm.append(run_once(args.preset, args.sets, Path(tmp) / f"home-{args.repeat - 1}"))
             r = warm[-1]
-            print(f"# warm {i + 1}: {r['seconds']:.1f} s ({r['cpu_s']:.1f} s CPU), compile_s {_opt(r['compile_s'])},"
-                  f" wall_s {r['wall_s']:.2f}", file=sys.stderr)
+            print(
+                f"# warm {i + 1}: {r['seconds']:.1f} s ({r['cpu_s']:.1f} s CPU), compile_s {_opt(r['compile_s'])},"
+                f" wall_s {r['wall_s']:.2f}",
+                file=sys.stderr,
+            )
     if {r["events"] for r in cold + warm} != {cold[0]["events"]}:
         sys.exit(f"runs disagree on the event count: {[r['events'] for r in cold + warm]}")
     best_cold = min(cold, key=lambda r: r["seconds"])
     best_warm = min(warm, key=lambda r: r["seconds"])
     sets = ", ".join(f"`{s}`" for s in args.sets) or "-"
-    row = (f"| {datetime.date.today()} | {args.preset}, {sets} | {_span([r['seconds'] for r in cold])} |"
-           f" {best_cold['cpu_s']:.1f} | {_opt(best_cold['compile_s'])} | {best_cold['wall_s']:.2f} |"
-           f" {_span([r['seconds'] for r in warm])} | {_opt(best_warm['compile_s'])} | {best_warm['wall_s']:.2f} |"
-           f" {best_cold['events']:,} | {where} |")
+    row = (
+        f"| {datetime.date.today()} | {args.preset}, {sets} | {_span([r['seconds'] for r in cold])} |"
+        f" {best_cold['cpu_s']:.1f} | {_opt(best_cold['compile_s'])} | {best_cold['wall_s']:.2f} |"
+        f" {_span([r['seconds'] for r in warm])} | {_opt(best_warm['compile_s'])} | {best_warm['wall_s']:.2f} |"
+        f" {best_cold['events']:,} | {where} |"
+    )
     print(HEADER)
     print(row)
-    print(json.dumps({"cold": [{k: v for k, v in r.items() if k != "stderr"} for r in cold],
-                      "warm": [{k: v for k, v in r.items() if k != "stderr"} for r in warm]}))
+    print(
+        json.dumps(
+            {
+                "cold": [{k: v for k, v in r.items() if k != "stderr"} for r in cold],
+                "warm": [{k: v for k, v in r.items() if k != "stderr"} for r in warm],
+            }
+        )
+    )
     if args.record:
         record(row)
 

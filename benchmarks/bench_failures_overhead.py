@@ -59,25 +59,32 @@ def main() -> None:
         # warm numba's on-disk cache first (an edit to engine/ or placement/ recompiles them all, ~20 s)
         frequent = "failures={defaults: true, server: {mttf_days: 1, repair_hours: 1}}"
         warm = run_once("small", ["horizon.days=0.1", frequent], Path(tmp))
-        print(f"# warm-up: {warm['vms_interrupted']:,} VMs interrupted, {warm['vms_restarted']:,} restarted",
-              file=sys.stderr)
+        print(
+            f"# warm-up: {warm['vms_interrupted']:,} VMs interrupted, {warm['vms_restarted']:,} restarted",
+            file=sys.stderr,
+        )
         days = f"horizon.days={args.days}"
         for i in range(args.repeat):
             for failures, into in ((False, base), (True, fail)):
                 s = run_once(args.preset, [days, "failures=default"] if failures else [days], Path(tmp))
                 into.append(s)
-                print(f"# run {i + 1} {'failures' if failures else 'baseline'}: wall {s['wall_s']:.1f} s,"
-                      f" {s['events']:,} events", file=sys.stderr)
+                print(
+                    f"# run {i + 1} {'failures' if failures else 'baseline'}: wall {s['wall_s']:.1f} s,"
+                    f" {s['events']:,} events",
+                    file=sys.stderr,
+                )
     b = min(base, key=lambda s: s["wall_s"])
     f = min(fail, key=lambda s: s["wall_s"])
     c = f["failures"]
     rm = f["restart_minutes"]
     p = "-" if rm["p50"] is None else f"{rm['p50']:.1f} / {rm['p99']:.1f}"
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    row = (f"| {datetime.date.today()} | {args.preset}, {args.days:g} | {b['wall_s']:.1f} | {f['wall_s']:.1f} |"
-           f" {100.0 * (f['wall_s'] / b['wall_s'] - 1.0):+.1f} % | {c['server']} / {c['rack']} / {c['datacenter']} |"
-           f" {f['vms_interrupted']:,} / {f['vms_restarted']:,} / {f['vms_lost']:,} / {f['vms_waiting']:,} | {p} |"
-           f" {f['events']:,} | {machine} |")
+    row = (
+        f"| {datetime.date.today()} | {args.preset}, {args.days:g} | {b['wall_s']:.1f} | {f['wall_s']:.1f} |"
+        f" {100.0 * (f['wall_s'] / b['wall_s'] - 1.0):+.1f} % | {c['server']} / {c['rack']} / {c['datacenter']} |"
+        f" {f['vms_interrupted']:,} / {f['vms_restarted']:,} / {f['vms_lost']:,} / {f['vms_waiting']:,} | {p} |"
+        f" {f['events']:,} | {machine} |"
+    )
     print(HEADER.format())
     print(row)
     if args.record:

@@ -75,12 +75,30 @@ def stream_arrivals(hosts: int, n: int, cache: Path) -> Arrivals:
     path = cache / f"s_{hosts}_{n}_42.bin"
     if not path.exists():
         cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, str(PEERS / "c_reference" / "gen_stream.py"), "--hosts", str(hosts),
-                        "--arrivals", str(n), "--seed", "42", "--out", str(path)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(PEERS / "c_reference" / "gen_stream.py"),
+                "--hosts",
+                str(hosts),
+                "--arrivals",
+                str(n),
+                "--seed",
+                "42",
+                "--out",
+                str(path),
+            ],
+            check=True,
+        )
     gaps, lives, tz = read_stream(path)
     kind = tz & 3
-    return Arrivals.from_columns(time_s=sequential_times(gaps), vcpus=TYPES[kind, 0],
-                                 memory_mib=TYPES[kind, 1] * 1024, zone=tz >> 2, lifetime_s=lives)
+    return Arrivals.from_columns(
+        time_s=sequential_times(gaps),
+        vcpus=TYPES[kind, 0],
+        memory_mib=TYPES[kind, 1] * 1024,
+        zone=tz >> 2,
+        lifetime_s=lives,
+    )
 
 
 def fleet(hosts: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -91,8 +109,9 @@ def fleet(hosts: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def warm_up() -> dict[str, object]:
     """Load (or compile) the engine's compiled code once, outside any timing."""
     t0 = time.perf_counter()
-    tiny = Arrivals.from_columns(time_s=[1.0, 2.0], vcpus=[2, 4], memory_mib=[8192, 16384], zone=[0, 1],
-                                 lifetime_s=[5.0, 5.0])
+    tiny = Arrivals.from_columns(
+        time_s=[1.0, 2.0], vcpus=[2, 4], memory_mib=[8192, 16384], zone=[0, 1], lifetime_s=[5.0, 5.0]
+    )
     simulate_explicit(*fleet(30), tiny)
     hits = sum(engine_loop.run.stats.cache_hits.values())
     return {"jit_s": round(time.perf_counter() - t0, 3), "from_cache": hits > 0}
@@ -100,16 +119,22 @@ def warm_up() -> dict[str, object]:
 
 def run_python_peer(script: str, hosts: int, n: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as cwd:
-        out = subprocess.run([sys.executable, str(PEERS / script), "--hosts", str(hosts), "--arrivals", str(n),
-                              "--seed", "42"], cwd=cwd, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, str(PEERS / script), "--hosts", str(hosts), "--arrivals", str(n), "--seed", "42"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def run_c_peer(hosts: int, n: int, cache: Path) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as out:
         env = dict(os.environ, OUT=out, STREAM_DIR=str(cache), PY=sys.executable)
-        subprocess.run(["bash", str(PEERS / "c_reference" / "run_c.sh"), f"{hosts} {n}"], env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["bash", str(PEERS / "c_reference" / "run_c.sh"), f"{hosts} {n}"], env=env, check=True, capture_output=True
+        )
         return json.loads((Path(out) / f"c_segtree_{hosts}_{n}.json").read_text())
 
 
@@ -118,18 +143,26 @@ def measure(hosts: int, n: int, skip: set[str], repeat: int, cache: Path) -> dic
     runs = [simulate_explicit(*fleet(hosts), arrivals) for _ in range(repeat)]
     ours = min(runs, key=lambda r: r["wall_s"])
     row: dict[str, object] = {
-        "hosts": hosts, "arrivals": n, "accepted": ours["accepted"], "rejected": ours["rejected"],
-        "departures": ours["departures"], "events": ours["events"],
+        "hosts": hosts,
+        "arrivals": n,
+        "accepted": ours["accepted"],
+        "rejected": ours["rejected"],
+        "departures": ours["departures"],
+        "events": ours["events"],
         "state_crc32": zlib.crc32(ours["free_vcpus"].astype(np.uint8).tobytes()),
-        "wall_s": round(ours["wall_s"], 4), "events_per_s": round(ours["events_per_s"]),
+        "wall_s": round(ours["wall_s"], 4),
+        "events_per_s": round(ours["events_per_s"]),
         "wall_s_all": [round(r["wall_s"], 4) for r in runs],
     }
     for name in ("plain", "simpy", "c"):
         if name in skip or hosts >= TOO_SLOW.get(name, sys.maxsize):
             row[name] = None
             continue
-        peer = (run_c_peer(hosts, n, cache) if name == "c"
-                else run_python_peer(f"{'plain_python' if name == 'plain' else 'simpy'}_placement.py", hosts, n))
+        peer = (
+            run_c_peer(hosts, n, cache)
+            if name == "c"
+            else run_python_peer(f"{'plain_python' if name == 'plain' else 'simpy'}_placement.py", hosts, n)
+        )
         same = all(peer[k] == row[k] for k in ("accepted", "rejected", "departures", "state_crc32"))
         row[name] = {"wall_s": peer["wall_s"], "events_per_s": peer["events_per_s"], "same_result": same}
         if not same:
@@ -138,8 +171,10 @@ def measure(hosts: int, n: int, skip: set[str], repeat: int, cache: Path) -> dic
 
 
 def table(rows: list[dict[str, object]]) -> str:
-    head = ("| H | N | accepted / rejected | cloudtwin s · ev/s | plain Python ev/s · ratio "
-            "| SimPy ev/s · ratio | C reference ev/s · cloudtwin/C |\n|---|---|---|---|---|---|---|")
+    head = (
+        "| H | N | accepted / rejected | cloudtwin s · ev/s | plain Python ev/s · ratio "
+        "| SimPy ev/s · ratio | C reference ev/s · cloudtwin/C |\n|---|---|---|---|---|---|---|"
+    )
     lines = [head]
     for r in rows:
         cells = []
@@ -150,8 +185,10 @@ def table(rows: list[dict[str, object]]) -> str:
             else:
                 ratio = r["events_per_s"] / p["events_per_s"]  # type: ignore[index,operator]
                 cells.append(f"{p['events_per_s'] / 1e6:.3g} M · {ratio:.3g}×")  # type: ignore[index]
-        lines.append(f"| {r['hosts']:,} | {r['arrivals']:,} | {r['accepted']:,} / {r['rejected']:,} | "
-                     f"{r['wall_s']:.3f} · {r['events_per_s'] / 1e6:.3g} M | " + " | ".join(cells) + " |")
+        lines.append(
+            f"| {r['hosts']:,} | {r['arrivals']:,} | {r['accepted']:,} / {r['rejected']:,} | "
+            f"{r['wall_s']:.3f} · {r['events_per_s'] / 1e6:.3g} M | " + " | ".join(cells) + " |"
+        )
     return "\n".join(lines)
 
 
@@ -166,8 +203,10 @@ def main() -> None:
         raise SystemExit(f"the peers are not at {PEERS}")
     skip = {s for s in a.skip_peers.split(",") if s}
     sizes = [tuple(int(x) for x in pair.split(":")) for pair in a.sizes.split(",")]
-    machine = (f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, "
-               f"Python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}")
+    machine = (
+        f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, "
+        f"Python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}"
+    )
     print(json.dumps({"machine": machine, **warm_up()}), flush=True)
     rows = []
     for hosts, n in sizes:

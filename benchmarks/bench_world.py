@@ -48,7 +48,9 @@ def synthetic_scenario() -> Scenario:
             for z in range(n_zones)
         ]
         regions.append({"name": f"r{r}", "location": {"lat": 0.0, "lon": 0.0}, "zones": zones})
-    server_types = {"std": {"vcpus": 32, "memory_gib": 244}}  # the std-2014 server of shared/scenarios/zone-failover.yaml
+    server_types = {
+        "std": {"vcpus": 32, "memory_gib": 244}
+    }  # the std-2014 server of shared/scenarios/zone-failover.yaml
     return Scenario.model_validate(
         {"name": "synthetic-28x2x65k", "server_types": server_types, "world": {"regions": regions}}
     )
@@ -88,7 +90,9 @@ def main() -> None:
         if i < args.repeat - 1:
             del world  # never hold two worlds: the peak is one world's
     rss_peak = peak_rss_mib()
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, numpy {np.__version__}"
+    machine = (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, numpy {np.__version__}"
+    )
     row = (
         f"| {datetime.date.today().isoformat()} | {scenario.name} | {world.n_servers:,} | {world.n_racks:,} "
         f"| {min(times):.3f} | {rss_peak:,.0f} | {world.nbytes / MIB:,.1f} | {machine} |"

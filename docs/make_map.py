@@ -39,7 +39,9 @@ def main() -> None:
         for s in range(r + 1, world.n_regions):
             (x1, y1), (x2, y2) = _xy(*locs[r]), _xy(*locs[s])
             if abs(x1 - x2) < WIDTH / 2:
-                parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#f5a623" stroke-opacity="0.12"/>')
+                parts.append(
+                    f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#f5a623" stroke-opacity="0.12"/>'
+                )
     placed: list[tuple[float, float]] = []
     for r, name in enumerate(world.region_names):
         x, y = _xy(*locs[r])
@@ -49,13 +51,15 @@ def main() -> None:
         placed.append((x, ty))
         radius = 4.0 + 22.0 * math.sqrt(servers[r] / biggest)
         zones = int(world.region_zone_start[r + 1] - world.region_zone_start[r])
-        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="#f5a623" fill-opacity="0.55" stroke="#f5a623"/>')
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="#f5a623" fill-opacity="0.55" stroke="#f5a623"/>'
+        )
         label = f"{name}: {zones} zones, {servers[r] / 1000:.0f}k servers"
         parts.append(f'<text x="{x + radius + 3:.1f}" y="{ty:.1f}" fill="#e8eef5" font-size="11">{label}</text>')
     totals = world.totals()
     parts.append(
         f'<text x="12" y="{HEIGHT - 14}" fill="#e8eef5" font-size="13">cloudtwin aws-2014: {totals["regions"]} regions, '
-        f'{totals["zones"]} zones, {totals["datacenters"]} data centers, {totals["servers"]:,} servers</text>'
+        f"{totals['zones']} zones, {totals['datacenters']} data centers, {totals['servers']:,} servers</text>"
     )
     parts.append("</svg>")
     out = Path(__file__).parent / "img" / "aws-2014-map.svg"

@@ -30,11 +30,36 @@ ALLOWED: dict[str, set[str]] = {
     "workload": {"errors", "units", "arrivals", "scenario", "world"},
     "failures": {"errors", "units", "scenario", "world", "analysis"},
     "failover": {"errors", "units", "arrivals", "analysis", "engine", "failures", "scenario", "world", "placement"},
-    "runner": {"errors", "units", "version", "arrivals", "engine", "failover", "failures", "workload", "world",
-               "results", "scenario", "placement"},
+    "runner": {
+        "errors",
+        "units",
+        "version",
+        "arrivals",
+        "engine",
+        "failover",
+        "failures",
+        "workload",
+        "world",
+        "results",
+        "scenario",
+        "placement",
+    },
     "api": {"errors", "units", "version", "runner", "results", "scenario", "failover", "failures", "world", "presets"},
-    "cli": {"errors", "units", "version", "api", "runner", "results", "scenario", "presets", "world", "failures",
-            "failover", "analysis", "engine"},
+    "cli": {
+        "errors",
+        "units",
+        "version",
+        "api",
+        "runner",
+        "results",
+        "scenario",
+        "presets",
+        "world",
+        "failures",
+        "failover",
+        "analysis",
+        "engine",
+    },
     "__init__": {"errors", "version", "api"},
 }
 
@@ -51,7 +76,9 @@ def _imports(path: Path) -> list[tuple[str, list[str], int]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             out += [(a.name, [], node.lineno) for a in node.names if a.name.startswith("cloudtwin")]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("cloudtwin") and node.level == 0:
+        elif (
+            isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("cloudtwin") and node.level == 0
+        ):
             out.append((node.module, [a.name for a in node.names], node.lineno))
     return out
 
@@ -115,7 +142,7 @@ def test_no_module_cycles() -> None:
 
     def visit(node: str, trail: tuple[str, ...]) -> None:
         if state.get(node) == 1:
-            pytest.fail("import cycle: " + " -> ".join((*trail[trail.index(node):], node)))
+            pytest.fail("import cycle: " + " -> ".join((*trail[trail.index(node) :], node)))
         if state.get(node) == 2:
             return
         state[node] = 1
@@ -136,10 +163,16 @@ def test_no_private_names_across_packages() -> None:
             parts = module.split(".")
             target = parts[1] if len(parts) > 1 else "__init__"
             if target != pkg:
-                bad += [f"{path.relative_to(SRC)}:{line}: {module}.{n}" for n in names
-                        if n.startswith("_") and not n.startswith("__")]
-                bad += [f"{path.relative_to(SRC)}:{line}: {module}" for p in parts[1:] if p.startswith("_")
-                        and not p.startswith("__")]
+                bad += [
+                    f"{path.relative_to(SRC)}:{line}: {module}.{n}"
+                    for n in names
+                    if n.startswith("_") and not n.startswith("__")
+                ]
+                bad += [
+                    f"{path.relative_to(SRC)}:{line}: {module}"
+                    for p in parts[1:]
+                    if p.startswith("_") and not p.startswith("__")
+                ]
     assert not bad, bad
 
 
@@ -153,5 +186,15 @@ def test_engine_knows_no_scenario() -> None:
                 third_party |= {a.name.split(".")[0] for a in node.names}
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 third_party.add(node.module.split(".")[0])
-    assert third_party <= {"numpy", "numba", "cloudtwin", "__future__", "typing", "dataclasses", "time", "math",
-                           "collections", "llvmlite"}, third_party
+    assert third_party <= {
+        "numpy",
+        "numba",
+        "cloudtwin",
+        "__future__",
+        "typing",
+        "dataclasses",
+        "time",
+        "math",
+        "collections",
+        "llvmlite",
+    }, third_party

@@ -187,16 +187,23 @@ def _changes(changes: Mapping[str, object] | None) -> dict[str, object]:
     if changes is None:
         return {}
     if not isinstance(changes, Mapping):
-        raise ScenarioError(f"`set` must be a mapping of dotted keys to values, like {{'horizon.days': 2}} "
-                            f"(got {type(changes).__name__})")
+        raise ScenarioError(
+            f"`set` must be a mapping of dotted keys to values, like {{'horizon.days': 2}} "
+            f"(got {type(changes).__name__})"
+        )
     return dict(changes)
 
 
 # --------------------------------------------------------------------------- run
 
 
-def run(scenario: Scenario, db: str | Path | None = None, progress: Progress | None = None, *,
-        status: Callable[[str], None] | None = None) -> RunResult:
+def run(
+    scenario: Scenario,
+    db: str | Path | None = None,
+    progress: Progress | None = None,
+    *,
+    status: Callable[[str], None] | None = None,
+) -> RunResult:
     """Simulate `scenario` for its horizon; the result holds its figures and tables and outlives the run.
 
     `db`: a results database (DuckDB file) to append the run to; None keeps nothing (a temporary file,
@@ -277,26 +284,47 @@ def _result(store: ResultsStore, run_id: int, outcome: RunOutcome | None, db: st
         datacenters = tuple(_datacenter(r) for r in outcome.datacenters)
         notes = tuple(outcome.notes)
     else:  # read back: the same figures as stored, or (a run stored without them) rebuilt from the samples
-        zones, datacenters = _stored_figures(store, run_id) or \
-            _figures_from_samples(store, run_id, metrics, _world_of(row["scenario_yaml"]), s)
+        zones, datacenters = _stored_figures(store, run_id) or _figures_from_samples(
+            store, run_id, metrics, _world_of(row["scenario_yaml"]), s
+        )
     fraction = s.get("allocated_vcpu_fraction")
     return RunResult(
-        run_id=int(s["run_id"]), scenario=str(s["scenario"]), seed=int(s["seed"]), policy=str(s["policy"]),
-        arrivals=int(s["arrivals"]), accepted=int(s["accepted"]), refused=int(s["refused"]),
-        refused_fraction=float(s["refused_fraction"]), departures=int(s["departures"]), events=int(s["events"]),
-        initial_vms=int(s.get("initial_vms", 0)), initial_refused=int(s.get("initial_refused", 0)),
-        resident_vms_end=int(s.get("resident_vms_end", 0)), resident_vms_mean=float(s.get("resident_vms_mean", 0.0)),
+        run_id=int(s["run_id"]),
+        scenario=str(s["scenario"]),
+        seed=int(s["seed"]),
+        policy=str(s["policy"]),
+        arrivals=int(s["arrivals"]),
+        accepted=int(s["accepted"]),
+        refused=int(s["refused"]),
+        refused_fraction=float(s["refused_fraction"]),
+        departures=int(s["departures"]),
+        events=int(s["events"]),
+        initial_vms=int(s.get("initial_vms", 0)),
+        initial_refused=int(s.get("initial_refused", 0)),
+        resident_vms_end=int(s.get("resident_vms_end", 0)),
+        resident_vms_mean=float(s.get("resident_vms_mean", 0.0)),
         allocated_vcpu_fraction=float(fraction["mean"] if isinstance(fraction, dict) else fraction or 0.0),
-        sim_days=float(s["sim_days"]), wall_s=float(s["wall_s"]), events_per_s=_float_or_none(s.get("events_per_s")),
+        sim_days=float(s["sim_days"]),
+        wall_s=float(s["wall_s"]),
+        events_per_s=_float_or_none(s.get("events_per_s")),
         failures_by_level={str(k): int(v) for k, v in (s.get("failures") or {}).items()},
-        vms_interrupted=int(s.get("vms_interrupted", 0)), vms_restarted=int(s.get("vms_restarted", 0)),
-        vms_lost=int(s.get("vms_lost", 0)), vms_waiting=int(s.get("vms_waiting", 0)),
-        restart_minutes_p50=_float_or_none(restart.get("p50")), restart_minutes_p99=_float_or_none(restart.get("p99")),
+        vms_interrupted=int(s.get("vms_interrupted", 0)),
+        vms_restarted=int(s.get("vms_restarted", 0)),
+        vms_lost=int(s.get("vms_lost", 0)),
+        vms_waiting=int(s.get("vms_waiting", 0)),
+        restart_minutes_p50=_float_or_none(restart.get("p50")),
+        restart_minutes_p99=_float_or_none(restart.get("p99")),
         service_figures=tuple(_service(v) for v in s.get("services") or ()),
-        zones=zones, datacenters=datacenters,
+        zones=zones,
+        datacenters=datacenters,
         vms_interrupted_by_level=_vms_by_level(failures, s.get("failures") or {}),
-        metrics=metrics, failures=failures, services=store.rows_frame("services", run_id),
-        scenario_yaml=row["scenario_yaml"], summary_json=row["summary_json"], notes=notes, db=db,
+        metrics=metrics,
+        failures=failures,
+        services=store.rows_frame("services", run_id),
+        scenario_yaml=row["scenario_yaml"],
+        summary_json=row["summary_json"],
+        notes=notes,
+        db=db,
     )
 
 
@@ -307,24 +335,35 @@ def _float_or_none(value: Any) -> float | None:
 
 def _zone(r: Mapping[str, Any]) -> ZoneFigures:
     """A zone row of the runner (a dict) as ZoneFigures; keys it lacks read as zero or None."""
-    return ZoneFigures(region=str(r["region"]), zone=str(r["zone"]), servers=int(r.get("servers", 0)),
-                       arrivals=int(r.get("arrivals", 0)), refused=int(r.get("refused", 0)),
-                       departures=None if r.get("departures") is None else int(r["departures"]),
-                       resident_vms_mean=float(r.get("resident_vms_mean", 0.0)),
-                       allocated_vcpu_fraction=float(r.get("allocated_vcpu_fraction", 0.0)))
+    return ZoneFigures(
+        region=str(r["region"]),
+        zone=str(r["zone"]),
+        servers=int(r.get("servers", 0)),
+        arrivals=int(r.get("arrivals", 0)),
+        refused=int(r.get("refused", 0)),
+        departures=None if r.get("departures") is None else int(r["departures"]),
+        resident_vms_mean=float(r.get("resident_vms_mean", 0.0)),
+        allocated_vcpu_fraction=float(r.get("allocated_vcpu_fraction", 0.0)),
+    )
 
 
 def _datacenter(r: Mapping[str, Any]) -> DatacenterFigures:
     """A datacenter row of the runner (a dict) as DatacenterFigures; no resident_vms_mean (or None) reads None."""
     resident = r.get("resident_vms_mean")
-    return DatacenterFigures(region=str(r["region"]), zone=str(r["zone"]), datacenter=str(r["datacenter"]),
-                             servers=int(r.get("servers", 0)), vms_placed=int(r.get("vms_placed", 0)),
-                             resident_vms_mean=None if resident is None else float(resident),
-                             allocated_vcpu_fraction=float(r.get("allocated_vcpu_fraction", 0.0)))
+    return DatacenterFigures(
+        region=str(r["region"]),
+        zone=str(r["zone"]),
+        datacenter=str(r["datacenter"]),
+        servers=int(r.get("servers", 0)),
+        vms_placed=int(r.get("vms_placed", 0)),
+        resident_vms_mean=None if resident is None else float(resident),
+        allocated_vcpu_fraction=float(r.get("allocated_vcpu_fraction", 0.0)),
+    )
 
 
-def _stored_figures(store: ResultsStore, run_id: int) -> tuple[tuple[ZoneFigures, ...],
-                                                                tuple[DatacenterFigures, ...]] | None:
+def _stored_figures(
+    store: ResultsStore, run_id: int
+) -> tuple[tuple[ZoneFigures, ...], tuple[DatacenterFigures, ...]] | None:
     """The run's zone and datacenter figures from its `places` rows (in world order); None if it has none.
 
     Rows are the runner's dicts with NULL columns left out, so `_zone` and `_datacenter` read them as the
@@ -339,10 +378,15 @@ def _stored_figures(store: ResultsStore, run_id: int) -> tuple[tuple[ZoneFigures
 
 def _service(v: Mapping[str, Any]) -> ServiceFigures:
     """A service entry of the JSON summary as ServiceFigures."""
-    return ServiceFigures(name=str(v["name"]), replicas=int(v["replicas"]), at_least=int(v["at_least"]),
-                          availability=float(v["availability"]),
-                          downtime_minutes_per_year=float(v["downtime_minutes_per_year"]),
-                          incidents=int(v["incidents"]), longest_outage_minutes=float(v["longest_outage_minutes"]))
+    return ServiceFigures(
+        name=str(v["name"]),
+        replicas=int(v["replicas"]),
+        at_least=int(v["at_least"]),
+        availability=float(v["availability"]),
+        downtime_minutes_per_year=float(v["downtime_minutes_per_year"]),
+        incidents=int(v["incidents"]),
+        longest_outage_minutes=float(v["longest_outage_minutes"]),
+    )
 
 
 def _world_of(scenario_yaml: str) -> list[tuple[str, str, str, int]]:
@@ -360,31 +404,56 @@ def _world_of(scenario_yaml: str) -> list[tuple[str, str, str, int]]:
     return out
 
 
-def _figures_from_samples(store: ResultsStore, run_id: int, metrics: pa.Table, world: list[tuple[str, str, str, int]],
-                          summary: Mapping[str, Any]) -> tuple[tuple[ZoneFigures, ...], tuple[DatacenterFigures, ...]]:
+def _figures_from_samples(
+    store: ResultsStore,
+    run_id: int,
+    metrics: pa.Table,
+    world: list[tuple[str, str, str, int]],
+    summary: Mapping[str, Any],
+) -> tuple[tuple[ZoneFigures, ...], tuple[DatacenterFigures, ...]]:
     """Zone and datacenter figures of a run stored without `places` rows: counts summed over its samples, means
     weighted by interval; each zone's allocated fraction is the summary's (exact)."""
     weight = "coalesce(interval_s, 1.0)" if "interval_s" in metrics.column_names else "1.0"
     rows = store.connection.execute(
         f"SELECT level, name, sum(arrivals), sum(refusals), sum(resident_vms * w) / nullif(sum(w), 0),"
         f" sum(allocated_vcpus * w) / nullif(sum(capacity_vcpus * w), 0)"
-        f" FROM (SELECT *, {weight} AS w FROM metrics WHERE run_id = ?) GROUP BY level, name", [run_id]).fetchall()
-    sums = {(level, name): (int(a or 0), int(r or 0), float(m or 0.0), float(f or 0.0))
-            for level, name, a, r, m, f in rows}
+        f" FROM (SELECT *, {weight} AS w FROM metrics WHERE run_id = ?) GROUP BY level, name",
+        [run_id],
+    ).fetchall()
+    sums = {
+        (level, name): (int(a or 0), int(r or 0), float(m or 0.0), float(f or 0.0)) for level, name, a, r, m, f in rows
+    }
     fraction = summary.get("allocated_vcpu_fraction")
     per_zone = fraction.get("per_zone", {}) if isinstance(fraction, dict) else {}
     zones = []
     for region, zone in dict.fromkeys((region, zone) for region, zone, _dc, _n in world):
         arrivals, refused, resident, allocated = sums.get(("zone", zone), (0, 0, 0.0, 0.0))
-        zones.append(ZoneFigures(region=region, zone=zone, servers=sum(n for _r, z, _d, n in world if z == zone),
-                                 arrivals=arrivals, refused=refused, departures=None, resident_vms_mean=resident,
-                                 allocated_vcpu_fraction=float(per_zone.get(zone, allocated))))
+        zones.append(
+            ZoneFigures(
+                region=region,
+                zone=zone,
+                servers=sum(n for _r, z, _d, n in world if z == zone),
+                arrivals=arrivals,
+                refused=refused,
+                departures=None,
+                resident_vms_mean=resident,
+                allocated_vcpu_fraction=float(per_zone.get(zone, allocated)),
+            )
+        )
     datacenters = []
     for region, zone, dc, servers in world:
         placed, _refused, resident, allocated = sums.get(("datacenter", dc), (0, 0, 0.0, 0.0))
-        datacenters.append(DatacenterFigures(region=region, zone=zone, datacenter=dc, servers=servers,
-                                             vms_placed=placed, resident_vms_mean=resident,
-                                             allocated_vcpu_fraction=allocated))
+        datacenters.append(
+            DatacenterFigures(
+                region=region,
+                zone=zone,
+                datacenter=dc,
+                servers=servers,
+                vms_placed=placed,
+                resident_vms_mean=resident,
+                allocated_vcpu_fraction=allocated,
+            )
+        )
     return tuple(zones), tuple(datacenters)
 
 

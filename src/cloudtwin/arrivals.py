@@ -45,7 +45,9 @@ class Arrivals:
         for name, dtype in _COLUMNS.items():
             col = getattr(self, name)
             if not isinstance(col, np.ndarray) or col.dtype != dtype or col.ndim != 1 or len(col) != n:
-                raise WorkloadError(f"arrivals column `{name}` must be a 1-d {np.dtype(dtype).name} array of length {n}")
+                raise WorkloadError(
+                    f"arrivals column `{name}` must be a 1-d {np.dtype(dtype).name} array of length {n}"
+                )
 
     def __len__(self) -> int:
         return len(self.time_s)

@@ -91,10 +91,12 @@ def _without_wall_clock(summary: dict) -> dict:
 def test_import_cloudtwin_is_light() -> None:
     """`import cloudtwin` imports neither numba nor duckdb, nor the API module; naming `cloudtwin.run` imports the
     API but still neither numba nor duckdb (they load when a scenario is loaded or run)."""
-    code = ("import json, sys, cloudtwin\n"
-            "heavy = lambda: [m for m in ('numba', 'duckdb', 'cloudtwin.api') if m in sys.modules]\n"
-            "before = heavy(); cloudtwin.run; cloudtwin.open; cloudtwin.load\n"
-            "print(json.dumps([before, heavy()]))")
+    code = (
+        "import json, sys, cloudtwin\n"
+        "heavy = lambda: [m for m in ('numba', 'duckdb', 'cloudtwin.api') if m in sys.modules]\n"
+        "before = heavy(); cloudtwin.run; cloudtwin.open; cloudtwin.load\n"
+        "print(json.dumps([before, heavy()]))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == [[], ["cloudtwin.api"]]
 
@@ -196,8 +198,9 @@ def test_run_with_db_then_open_reads_the_same_run(failover: tuple[RunResult, Pat
     assert all(d.resident_vms_mean is None for d in back.datacenters)  # not tracked per datacenter, run or open
     assert back.zones_table().equals(res.zones_table()) and back.datacenters_table().equals(res.datacenters_table())
     assert back == res
-    assert {f.name: getattr(back, f.name) for f in dataclasses.fields(RunResult) if f.name != "notes"} == \
-           {f.name: getattr(res, f.name) for f in dataclasses.fields(RunResult) if f.name != "notes"}
+    assert {f.name: getattr(back, f.name) for f in dataclasses.fields(RunResult) if f.name != "notes"} == {
+        f.name: getattr(res, f.name) for f in dataclasses.fields(RunResult) if f.name != "notes"
+    }
 
 
 def test_open_small_run_is_the_run(small: Scenario, tmp_path: Path) -> None:
@@ -223,8 +226,9 @@ def test_open_without_places_rebuilds_from_samples(failover: tuple[RunResult, Pa
     exact = ("region", "zone", "servers", "arrivals", "refused", "allocated_vcpu_fraction")
     assert [[getattr(z, k) for k in exact] for z in back.zones] == [[getattr(z, k) for k in exact] for z in res.zones]
     assert all(z.departures is None for z in back.zones)
-    assert [(d.datacenter, d.servers, d.vms_placed) for d in back.datacenters] == \
-           [(d.datacenter, d.servers, d.vms_placed) for d in res.datacenters]
+    assert [(d.datacenter, d.servers, d.vms_placed) for d in back.datacenters] == [
+        (d.datacenter, d.servers, d.vms_placed) for d in res.datacenters
+    ]
     m = back.metrics.to_pydict()
     for zone in back.zones:
         rows = [i for i, (level, name) in enumerate(zip(m["level"], m["name"])) if (level, name) == ("zone", zone.zone)]
@@ -267,8 +271,9 @@ def test_open_picks_runs(failover: tuple[RunResult, Path], small: Scenario) -> N
 
 def test_cli_json_is_to_json(capsys: pytest.CaptureFixture[str], tmp_path: Path, small: Scenario) -> None:
     """`cloudtwin run --json` prints what `cloudtwin.run(...).to_json()` gives, wall-clock keys aside."""
-    code, out, err = run_cli(capsys, "run", "--preset", "small", "--set", "horizon.days=0.05", "--json",
-                             "--db", str(tmp_path / "cli.duckdb"))
+    code, out, err = run_cli(
+        capsys, "run", "--preset", "small", "--set", "horizon.days=0.05", "--json", "--db", str(tmp_path / "cli.duckdb")
+    )
     assert code == 0, err
     printed = json.loads(out)
     res = cloudtwin.run(small, db=tmp_path / "api.duckdb")
@@ -280,7 +285,7 @@ def test_cli_json_is_to_json(capsys: pytest.CaptureFixture[str], tmp_path: Path,
 def test_readme_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The README's "From Python" code block runs as written (in a scratch folder, for its database)."""
     text = README.read_text(encoding="utf-8")
-    section = text[text.index("## From Python"):]
+    section = text[text.index("## From Python") :]
     block = re.search(r"```python\n(.*?)```", section, re.DOTALL)
     assert block is not None, "README's From Python section has no python code block"
     monkeypatch.chdir(tmp_path)

@@ -56,10 +56,18 @@ def test_missing_file_is_named() -> None:
 
 def test_set_applies_like_the_command_line() -> None:
     """`set=` with Python values gives the scenario `--set` strings give."""
-    via_python = cloudtwin.load("small", set={"horizon.days": 0.5, "placement.policy": "power-of-two",
-                                              "world.regions[0].zones[0].datacenters[0].servers": 50})
-    via_cli = load_preset("small", ["horizon.days=0.5", "placement.policy=power-of-two",
-                                    "world.regions[0].zones[0].datacenters[0].servers=50"])
+    via_python = cloudtwin.load(
+        "small",
+        set={
+            "horizon.days": 0.5,
+            "placement.policy": "power-of-two",
+            "world.regions[0].zones[0].datacenters[0].servers": 50,
+        },
+    )
+    via_cli = load_preset(
+        "small",
+        ["horizon.days=0.5", "placement.policy=power-of-two", "world.regions[0].zones[0].datacenters[0].servers=50"],
+    )
     assert via_python == via_cli
     assert via_python.horizon.days == 0.5 and via_python.placement.policy == "power-of-two"
 
@@ -97,8 +105,9 @@ def test_set_must_be_a_mapping() -> None:
 
 def test_load_refuses_what_memory_cannot_hold() -> None:
     """The run's memory preflight runs at load, as for the command line."""
-    message = _message(lambda: cloudtwin.load("small", set={"world.regions[0].zones[0].datacenters[0].servers":
-                                                             10**12}))
+    message = _message(
+        lambda: cloudtwin.load("small", set={"world.regions[0].zones[0].datacenters[0].servers": 10**12})
+    )
     assert "memory" in message.lower()
 
 
@@ -130,9 +139,13 @@ def test_with_on_a_grouped_world(tmp_path: Path) -> None:
     """The shorthand datacenters are listed by name in a loaded scenario, so `with_` sets one by index."""
     file = tmp_path / "grouped.yaml"
     text = (presets_folder() / "small.yaml").read_text(encoding="utf-8")
-    file.write_text(text.replace(
-        "          datacenters:\n            - {name: us-east-1b1, servers: 100, server_type: ec2-haswell-2014}",
-        "          datacenters: {count: 2, servers: 50, server_type: ec2-haswell-2014}"), encoding="utf-8")
+    file.write_text(
+        text.replace(
+            "          datacenters:\n            - {name: us-east-1b1, servers: 100, server_type: ec2-haswell-2014}",
+            "          datacenters: {count: 2, servers: 50, server_type: ec2-haswell-2014}",
+        ),
+        encoding="utf-8",
+    )
     base = cloudtwin.load(file)
     zone_b = base.world.regions[0].zones[1]
     assert [dc.name for dc in zone_b.datacenters] == ["us-east-1b1", "us-east-1b2"]  # type: ignore[union-attr]

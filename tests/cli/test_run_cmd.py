@@ -21,8 +21,20 @@ from cloudtwin.results import ResultsStore
 
 SERVERS = "world.regions[0].zones[0].datacenters[0].servers"
 DAILY = "horizon.sample_every_minutes=1440"  # fewer metric rows: the long runs spend their time in the engine
-CONTRACT = ["run_id", "arrivals", "accepted", "refused", "refused_fraction", "departures", "events",
-            "resident_vms_mean", "allocated_vcpu_fraction", "sim_days", "wall_s", "events_per_s"]
+CONTRACT = [
+    "run_id",
+    "arrivals",
+    "accepted",
+    "refused",
+    "refused_fraction",
+    "departures",
+    "events",
+    "resident_vms_mean",
+    "allocated_vcpu_fraction",
+    "sim_days",
+    "wall_s",
+    "events_per_s",
+]
 
 
 def erlang_b(c: int, a: float) -> float:
@@ -47,23 +59,36 @@ def test_erlang_single_zone_refuses_erlang_b(capsys: pytest.CaptureFixture[str],
 
 
 @pytest.mark.parametrize(("servers", "erlangs"), [(10, 15.0), (20, 25.0), (50, 60.0)])
-def test_loss_follows_erlang_b(capsys: pytest.CaptureFixture[str], tmp_path: Path, servers: int,
-                               erlangs: float) -> None:
+def test_loss_follows_erlang_b(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, servers: int, erlangs: float
+) -> None:
     """M/M/c/c at other (c, A), 150 days: refused_fraction within 5 % of B(c, A) from the recursion."""
-    s = _erlang(capsys, tmp_path, f"{SERVERS}={servers}", f"workload[0].arrivals.per_hour={erlangs}",
-                "horizon.days=150", DAILY)
+    s = _erlang(
+        capsys, tmp_path, f"{SERVERS}={servers}", f"workload[0].arrivals.per_hour={erlangs}", "horizon.days=150", DAILY
+    )
     assert s["refused_fraction"] == pytest.approx(erlang_b(servers, erlangs), rel=0.05)
 
 
-@pytest.mark.parametrize(("lifetime", "mean_hours", "days"), [
-    ("{distribution: exponential, mean_hours: 1.0}", 1.0, 80),
-    ("{distribution: lognormal, median_hours: 1.0, sigma: 1.0}", math.exp(0.5), 200),  # mean e^(sigma^2 / 2)
-])
-def test_littles_law(capsys: pytest.CaptureFixture[str], tmp_path: Path, lifetime: str, mean_hours: float,
-                     days: int) -> None:
+@pytest.mark.parametrize(
+    ("lifetime", "mean_hours", "days"),
+    [
+        ("{distribution: exponential, mean_hours: 1.0}", 1.0, 80),
+        ("{distribution: lognormal, median_hours: 1.0, sigma: 1.0}", math.exp(0.5), 200),  # mean e^(sigma^2 / 2)
+    ],
+)
+def test_littles_law(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, lifetime: str, mean_hours: float, days: int
+) -> None:
     """At low load (100 an hour on 400 servers, nothing refused) the mean resident VMs are lambda E[L] within 2 %."""
-    s = _erlang(capsys, tmp_path, f"{SERVERS}=400", "workload[0].arrivals.per_hour=100",
-                f"workload[0].lifetime={lifetime}", f"horizon.days={days}", DAILY)
+    s = _erlang(
+        capsys,
+        tmp_path,
+        f"{SERVERS}=400",
+        "workload[0].arrivals.per_hour=100",
+        f"workload[0].lifetime={lifetime}",
+        f"horizon.days={days}",
+        DAILY,
+    )
     assert s["refused"] == 0
     assert s["resident_vms_mean"] == pytest.approx(100.0 * mean_hours, rel=0.02)
 
@@ -74,8 +99,10 @@ def test_one_seed_gives_identical_metrics(capsys: pytest.CaptureFixture[str], tm
     second = _erlang(capsys, tmp_path, "horizon.days=10")
     with ResultsStore(tmp_path / "runs.duckdb", read_only=True) as store:
         con = store.connection
-        diff = "SELECT * EXCLUDE (run_id) FROM metrics WHERE run_id = ? EXCEPT ALL " \
-               "SELECT * EXCLUDE (run_id) FROM metrics WHERE run_id = ?"
+        diff = (
+            "SELECT * EXCLUDE (run_id) FROM metrics WHERE run_id = ? EXCEPT ALL "
+            "SELECT * EXCLUDE (run_id) FROM metrics WHERE run_id = ?"
+        )
         rows = con.execute("SELECT count(*) FROM metrics WHERE run_id = ?", [first["run_id"]]).fetchone()[0]
         assert rows == 10 * 24 * 2  # hourly ticks, a zone row and a datacenter row each
         for a, b in ((first["run_id"], second["run_id"]), (second["run_id"], first["run_id"])):
@@ -93,9 +120,11 @@ def test_json_has_every_key_of_the_contract(capsys: pytest.CaptureFixture[str], 
     assert s["accepted"] + s["refused"] == s["arrivals"]
 
 
-def test_a_failed_run_is_marked_and_the_database_stays_readable(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_run_is_marked_and_the_database_stays_readable(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An exception inside the run exits 1; the run is stored as 'failed' with its error, the file opens."""
+
     def broken(self: Engine, *args: object) -> None:
         raise RuntimeError("engine broke")
 

@@ -12,8 +12,15 @@ import pytest
 from cli_runner import run_cli, run_json, shared_scenario
 from cloudtwin.results import ResultsStore
 
-FAILURE_KEYS = {"failures", "vms_interrupted", "vms_restarted", "vms_lost", "vms_waiting", "restart_minutes",
-                "services"}
+FAILURE_KEYS = {
+    "failures",
+    "vms_interrupted",
+    "vms_restarted",
+    "vms_lost",
+    "vms_waiting",
+    "restart_minutes",
+    "services",
+}
 LEVELS = ["server", "rack", "datacenter", "zone", "region"]
 
 
@@ -42,8 +49,10 @@ def test_failures_table_matches_the_events(zone_failover_run: tuple[dict, Path])
     VMs affected sum to the VMs interrupted; sampled server failures name `DC/serverI`."""
     s, db = zone_failover_run
     with ResultsStore(db, read_only=True) as store:
-        rows = store.connection.execute("SELECT time_s, level, target, duration_s, vms_affected FROM failures"
-                                        " WHERE run_id = ? ORDER BY time_s", [s["run_id"]]).fetchall()
+        rows = store.connection.execute(
+            "SELECT time_s, level, target, duration_s, vms_affected FROM failures WHERE run_id = ? ORDER BY time_s",
+            [s["run_id"]],
+        ).fetchall()
     assert [r[:4] for r in rows if r[2] == "east-a1"] == [(86400.0, "datacenter", "east-a1", 10800.0)]
     assert {level: sum(r[1] == level for r in rows) for level in LEVELS} == s["failures"]
     assert sum(r[4] for r in rows) == s["vms_interrupted"]
@@ -51,8 +60,9 @@ def test_failures_table_matches_the_events(zone_failover_run: tuple[dict, Path])
     assert servers and all(r[2].split("/")[1].startswith("server") and r[3] > 0 for r in servers)
 
 
-def test_summary_shows_failures_and_services(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_summary_shows_failures_and_services(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Without --json the summary prints a failures table by level, the restart line and a services table."""
     monkeypatch.setenv("COLUMNS", "200")  # a wide terminal: no header is cut
     path = shared_scenario("zone-failover.yaml")
@@ -64,8 +74,14 @@ def test_summary_shows_failures_and_services(capsys: pytest.CaptureFixture[str],
 
 def test_json_keys_present_without_failures(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """A scenario with neither failures nor services still reports the keys: zeros, no percentiles, no services."""
-    s = run_json(capsys, str(shared_scenario("erlang-single-zone.yaml")), "--set", "horizon.days=1",
-                 "--db", str(tmp_path / "r.duckdb"))
+    s = run_json(
+        capsys,
+        str(shared_scenario("erlang-single-zone.yaml")),
+        "--set",
+        "horizon.days=1",
+        "--db",
+        str(tmp_path / "r.duckdb"),
+    )
     assert s["failures"] == dict.fromkeys(LEVELS, 0)
     assert (s["vms_interrupted"], s["vms_restarted"], s["vms_lost"], s["vms_waiting"]) == (0, 0, 0, 0)
     assert s["restart_minutes"] == {"p50": None, "p99": None} and s["services"] == []

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
-from engine_streams import poisson, split
 
 from cloudtwin.arrivals import Arrivals
 from cloudtwin.engine import Engine
+from engine_streams import poisson, split
 
 N_SERVERS = 48
 
 
 def fleet(policy: str = "best-fit") -> Engine:
     vcpus = np.full(N_SERVERS, 16)
-    return Engine(vcpus, vcpus * 2048, np.array([0, 24, 48]), policy=policy, seed=2, sample_every_s=3600.0,
-                  vm_capacity_hint=16)
+    return Engine(
+        vcpus, vcpus * 2048, np.array([0, 24, 48]), policy=policy, seed=2, sample_every_s=3600.0, vm_capacity_hint=16
+    )
 
 
 def check_consistent(engine: Engine) -> None:
@@ -61,12 +62,14 @@ def test_lists_match_resident_vms_through_churn_and_evictions() -> None:
 def test_evicted_vm_departures_are_dropped_lazily() -> None:
     """An evicted VM's departure never counts, even though its slot is reused before the old entry surfaces."""
     engine = fleet("first-fit")
-    engine.advance(Arrivals.from_columns(time_s=[0.0], vcpus=[16], memory_mib=[1024], zone=[0],
-                                         lifetime_s=[100.0]), 10.0)
+    engine.advance(
+        Arrivals.from_columns(time_s=[0.0], vcpus=[16], memory_mib=[1024], zone=[0], lifetime_s=[100.0]), 10.0
+    )
     out = engine.evict([0])
     assert out["remaining_s"].tolist() == [90.0] and out["server"].tolist() == [0]
-    engine.advance(Arrivals.from_columns(time_s=[20.0], vcpus=[16], memory_mib=[1024], zone=[0],
-                                         lifetime_s=[1000.0]), 500.0)  # the first VM's departure (t=100) is stale
+    engine.advance(
+        Arrivals.from_columns(time_s=[20.0], vcpus=[16], memory_mib=[1024], zone=[0], lifetime_s=[1000.0]), 500.0
+    )  # the first VM's departure (t=100) is stale
     c = engine.counters()
     assert (c.departures, c.stale_dropped, c.resident_vms, c.evicted) == (0, 1, 1, 1)
     assert engine.free_vcpus()[0] == 0
@@ -75,8 +78,12 @@ def test_evicted_vm_departures_are_dropped_lazily() -> None:
 def test_a_server_listed_twice_is_evicted_once() -> None:
     """evict([s, s]) interrupts s's VMs once: capacity and counters stay consistent."""
     engine = fleet("first-fit")
-    engine.advance(Arrivals.from_columns(time_s=[0.0, 1.0], vcpus=[4, 4], memory_mib=[1024, 1024], zone=[0, 0],
-                                         lifetime_s=[100.0, 100.0]), 10.0)
+    engine.advance(
+        Arrivals.from_columns(
+            time_s=[0.0, 1.0], vcpus=[4, 4], memory_mib=[1024, 1024], zone=[0, 0], lifetime_s=[100.0, 100.0]
+        ),
+        10.0,
+    )
     assert len(engine.evict([0, 0])["vcpus"]) == 2
     check_consistent(engine)
     assert engine.counters().evicted == 2

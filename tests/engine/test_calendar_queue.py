@@ -6,7 +6,6 @@ import heapq
 
 import numpy as np
 import pytest
-from engine_streams import poisson, split
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +13,7 @@ from cloudtwin.engine import Engine, state
 from cloudtwin.engine import calendar as cq
 from cloudtwin.engine import heap as hp
 from cloudtwin.engine import queue_growth as qg
+from engine_streams import poisson, split
 
 
 class Driver:
@@ -57,13 +57,16 @@ class Driver:
 
 
 # offsets after "now": ties (0, small integers), the current bucket (< width), the ring, far beyond the ring
-OFFSETS = st.one_of(st.sampled_from([0.0, 1.0, 2.0, 0.5]), st.floats(0.0, 3.0),
-                    st.floats(0.0, 1e4), st.floats(1e5, 1e9))
+OFFSETS = st.one_of(
+    st.sampled_from([0.0, 1.0, 2.0, 0.5]), st.floats(0.0, 3.0), st.floats(0.0, 1e4), st.floats(1e5, 1e9)
+)
 
 
 @settings(max_examples=60, deadline=None)
-@given(width=st.sampled_from([1e-3, 0.7, 1.0, 50.0, 1e6]),
-       steps=st.lists(st.tuples(st.lists(OFFSETS, max_size=12), st.floats(0.0, 40.0)), min_size=1, max_size=30))
+@given(
+    width=st.sampled_from([1e-3, 0.7, 1.0, 50.0, 1e6]),
+    steps=st.lists(st.tuples(st.lists(OFFSETS, max_size=12), st.floats(0.0, 40.0)), min_size=1, max_size=30),
+)
 def test_pops_match_a_sorted_time_seq_list(width: float, steps: list[tuple[list[float], float]]) -> None:
     """Interleaved pushes (ties, same bucket, ring, far) and pops give exactly heapq's (time, seq) order."""
     d = Driver(width)
@@ -141,8 +144,15 @@ def test_growth_keeps_every_entry() -> None:
 def churn(first_seq: int = 0) -> Engine:
     """Two days of Poisson VMs on two zones of best fit, a few servers evicted each chunk (stale entries)."""
     vcpus = np.full(40, 8)
-    engine = Engine(vcpus, vcpus * 4096, np.array([0, 20, 40]), policy="best-fit", seed=1, sample_every_s=3600.0,
-                    vm_capacity_hint=16)
+    engine = Engine(
+        vcpus,
+        vcpus * 4096,
+        np.array([0, 20, 40]),
+        policy="best-fit",
+        seed=1,
+        sample_every_s=3600.0,
+        vm_capacity_hint=16,
+    )
     engine._cnt[state.NEXT_SEQ] = first_seq
     rest = poisson(0.03, 3600.0, 2 * 86400.0, seed=5, n_zones=2, vcpus=(1, 2, 4), memory_mib_per_vcpu=4096)
     for k, t_end in enumerate((3600.0, 7200.0, 86400.0, 2 * 86400.0)):
@@ -155,10 +165,12 @@ def churn(first_seq: int = 0) -> Engine:
 def same_run(a: Engine, b: Engine) -> bool:
     ca, cb = a.counters(), b.counters()
     sa, sb = a.samples(), b.samples()
-    return ((ca.arrivals, ca.accepted, ca.departures, ca.evicted, ca.stale_dropped)
-            == (cb.arrivals, cb.accepted, cb.departures, cb.evicted, cb.stale_dropped)
-            and np.array_equal(ca.zone_vcpu_seconds, cb.zone_vcpu_seconds)
-            and all(np.array_equal(getattr(sa, f), getattr(sb, f)) for f in sa.__dataclass_fields__))
+    return (
+        (ca.arrivals, ca.accepted, ca.departures, ca.evicted, ca.stale_dropped)
+        == (cb.arrivals, cb.accepted, cb.departures, cb.evicted, cb.stale_dropped)
+        and np.array_equal(ca.zone_vcpu_seconds, cb.zone_vcpu_seconds)
+        and all(np.array_equal(getattr(sa, f), getattr(sb, f)) for f in sa.__dataclass_fields__)
+    )
 
 
 @pytest.mark.parametrize("width_s", [1e-4, 60.0, 1e7])

@@ -87,8 +87,9 @@ def test_an_installed_read_only_package_compiles_and_caches_for_the_user(tmp_pat
     env.update(HOME=str(tmp_path / "home"), XDG_CACHE_HOME=str(xdg), PYTHONDONTWRITEBYTECODE="1")
 
     def child() -> dict:
-        done = subprocess.run([sys.executable, "-c", CHILD, str(site)], env=env, capture_output=True, text=True,
-                              check=False, timeout=300)
+        done = subprocess.run(
+            [sys.executable, "-c", CHILD, str(site)], env=env, capture_output=True, text=True, check=False, timeout=300
+        )
         assert done.returncode == 0, done.stderr[-3000:]
         return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -113,24 +114,54 @@ def _dispatchers() -> dict[str, Dispatcher]:
 
 def _lab() -> Scenario:
     """3 zones of 20 servers, arrivals, frequent server failures and a 3-replica service: every engine path."""
-    return Scenario.model_validate({
-        "name": "warm-up-lab", "seed": 3,
-        "horizon": {"days": 0.5, "sample_every_minutes": 60},
-        "server_types": {"std": {"vcpus": 32, "memory_gib": 256}},
-        "instance_types": {"small": {"vcpus": 2, "memory_gib": 8, "price_per_hour": 0.1},
-                           "large": {"vcpus": 8, "memory_gib": 32, "price_per_hour": 0.4}},
-        "world": {"servers_per_rack": 5, "regions": [{
-            "name": "lab", "location": {"lat": 0.0, "lon": 0.0},
-            "zones": [{"name": f"lab-{z}", "datacenters": [{"name": f"lab-{z}1", "servers": 20, "server_type": "std"}]}
-                      for z in "abc"],
-        }]},
-        "workload": [{"name": "tenants", "instances": {"small": 0.7, "large": 0.3}, "arrivals": {"per_hour": 200.0},
-                      "lifetime": {"distribution": "exponential", "mean_hours": 2.0}}],
-        "placement": {"policy": "best-fit"},
-        "services": [{"name": "api", "instance_type": "large", "replicas": 3, "spread": "zones",
-                      "zones": ["lab-a", "lab-b", "lab-c"], "healthy_when": {"at_least": 2}}],
-        "failures": {"defaults": True, "server": {"mttf_days": 1, "repair_hours": 1}},
-    })
+    return Scenario.model_validate(
+        {
+            "name": "warm-up-lab",
+            "seed": 3,
+            "horizon": {"days": 0.5, "sample_every_minutes": 60},
+            "server_types": {"std": {"vcpus": 32, "memory_gib": 256}},
+            "instance_types": {
+                "small": {"vcpus": 2, "memory_gib": 8, "price_per_hour": 0.1},
+                "large": {"vcpus": 8, "memory_gib": 32, "price_per_hour": 0.4},
+            },
+            "world": {
+                "servers_per_rack": 5,
+                "regions": [
+                    {
+                        "name": "lab",
+                        "location": {"lat": 0.0, "lon": 0.0},
+                        "zones": [
+                            {
+                                "name": f"lab-{z}",
+                                "datacenters": [{"name": f"lab-{z}1", "servers": 20, "server_type": "std"}],
+                            }
+                            for z in "abc"
+                        ],
+                    }
+                ],
+            },
+            "workload": [
+                {
+                    "name": "tenants",
+                    "instances": {"small": 0.7, "large": 0.3},
+                    "arrivals": {"per_hour": 200.0},
+                    "lifetime": {"distribution": "exponential", "mean_hours": 2.0},
+                }
+            ],
+            "placement": {"policy": "best-fit"},
+            "services": [
+                {
+                    "name": "api",
+                    "instance_type": "large",
+                    "replicas": 3,
+                    "spread": "zones",
+                    "zones": ["lab-a", "lab-b", "lab-c"],
+                    "healthy_when": {"at_least": 2},
+                }
+            ],
+            "failures": {"defaults": True, "server": {"mttf_days": 1, "repair_hours": 1}},
+        }
+    )
 
 
 def test_the_warm_up_compiles_everything_a_run_uses(tmp_path: Path) -> None:
@@ -142,8 +173,11 @@ def test_the_warm_up_compiles_everything_a_run_uses(tmp_path: Path) -> None:
     outcome = simulate(scenario, tmp_path / "runs.duckdb")
     assert outcome.summary["vms_interrupted"] > 0  # the failure paths ran
     after = {name: set(f.signatures) for name, f in _dispatchers().items()}
-    new = {name: [str(s) for s in sigs - before.get(name, set())] for name, sigs in after.items()
-           if sigs - before.get(name, set())}
+    new = {
+        name: [str(s) for s in sigs - before.get(name, set())]
+        for name, sigs in after.items()
+        if sigs - before.get(name, set())
+    }
     assert not new, f"compiled during the run, not by the warm-up: {new}"
     assert 0.0 <= outcome.summary["compile_s"] < COMPILE_NOTICE_S  # already compiled: a re-run of the tiny engine
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from engine_streams import poisson, split
 
 from cloudtwin.engine import Engine
 from cloudtwin.placement import POLICIES
+from engine_streams import poisson, split
 
 HORIZON_S = 3 * 86400.0
 
@@ -15,8 +15,16 @@ HORIZON_S = 3 * 86400.0
 def fleet(policy: str, seed: int) -> Engine:
     """Two zones (two datacenters in the first) of 8-vCPU servers at ~90 % offered load."""
     vcpus = np.full(60, 8)
-    return Engine(vcpus, vcpus * 4096, np.array([0, 40, 60]), server_datacenter=np.repeat([0, 1, 2], 20),
-                  policy=policy, seed=seed, sample_every_s=3600.0, vm_capacity_hint=64)
+    return Engine(
+        vcpus,
+        vcpus * 4096,
+        np.array([0, 40, 60]),
+        server_datacenter=np.repeat([0, 1, 2], 20),
+        policy=policy,
+        seed=seed,
+        sample_every_s=3600.0,
+        vm_capacity_hint=64,
+    )
 
 
 def stream(seed: int = 1):  # type: ignore[no-untyped-def]

@@ -20,15 +20,21 @@ def one(**over: object) -> Arrivals:
     return Arrivals.from_columns(**cols)
 
 
-@pytest.mark.parametrize(("arrivals", "t_end", "match"), [
-    (one(time_s=[20.0]), 10.0, "time_s must lie in"),
-    (one(zone=[2]), 10.0, r"zone\[0\]"),
-    (one(vcpus=[0]), 10.0, r"vcpus\[0\]"),
-    (one(memory_mib=[-1]), 10.0, r"memory_mib\[0\]"),
-    (one(lifetime_s=[float("nan")]), 10.0, r"lifetime_s\[0\]"),
-    (Arrivals.from_columns(time_s=[3.0, 2.0], vcpus=[1, 1], memory_mib=[1, 1], zone=[0, 0], lifetime_s=[1, 1]),
-     10.0, "sorted"),
-])
+@pytest.mark.parametrize(
+    ("arrivals", "t_end", "match"),
+    [
+        (one(time_s=[20.0]), 10.0, "time_s must lie in"),
+        (one(zone=[2]), 10.0, r"zone\[0\]"),
+        (one(vcpus=[0]), 10.0, r"vcpus\[0\]"),
+        (one(memory_mib=[-1]), 10.0, r"memory_mib\[0\]"),
+        (one(lifetime_s=[float("nan")]), 10.0, r"lifetime_s\[0\]"),
+        (
+            Arrivals.from_columns(time_s=[3.0, 2.0], vcpus=[1, 1], memory_mib=[1, 1], zone=[0, 0], lifetime_s=[1, 1]),
+            10.0,
+            "sorted",
+        ),
+    ],
+)
 def test_bad_chunk_is_refused(arrivals: Arrivals, t_end: float, match: str) -> None:
     """A chunk with times outside [now, t_end), unsorted times or impossible VMs is refused before running."""
     with pytest.raises(EngineError, match=match):

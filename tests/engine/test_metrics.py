@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from engine_streams import poisson, split
 
 from cloudtwin.engine import Engine
+from engine_streams import poisson, split
 
 TICK_S = 1800.0
 HORIZON_S = 86400.0
@@ -15,8 +15,15 @@ def roomy_fleet() -> tuple[Engine, np.ndarray]:
     """Two zones with four datacenters (never full), and each server's datacenter."""
     vcpus = np.full(100, 64)
     dc = np.repeat([0, 1, 2, 3], [30, 20, 25, 25])
-    engine = Engine(vcpus, vcpus * 1024, np.array([0, 50, 100]), server_datacenter=dc, n_datacenters=4,
-                    policy="worst-fit", sample_every_s=TICK_S)
+    engine = Engine(
+        vcpus,
+        vcpus * 1024,
+        np.array([0, 50, 100]),
+        server_datacenter=dc,
+        n_datacenters=4,
+        policy="worst-fit",
+        sample_every_s=TICK_S,
+    )
     return engine, dc
 
 
@@ -62,10 +69,12 @@ def test_time_integrals_recount_the_arrival_list() -> None:
         mine = arrivals.zone == zone
         assert np.isclose(counters.zone_vm_seconds[zone], overlap[mine].sum(), rtol=1e-9)
         assert np.isclose(counters.zone_vcpu_seconds[zone], (overlap * arrivals.vcpus)[mine].sum(), rtol=1e-9)
-    assert np.allclose(counters.zone_allocated_vcpu_fraction,
-                       counters.zone_vcpu_seconds / (HORIZON_S * 50 * 64))
-    assert counters.events == counters.arrivals + counters.departures == len(arrivals) + np.count_nonzero(
-        arrivals.time_s + arrivals.lifetime_s <= HORIZON_S)
+    assert np.allclose(counters.zone_allocated_vcpu_fraction, counters.zone_vcpu_seconds / (HORIZON_S * 50 * 64))
+    assert (
+        counters.events
+        == counters.arrivals + counters.departures
+        == len(arrivals) + np.count_nonzero(arrivals.time_s + arrivals.lifetime_s <= HORIZON_S)
+    )
 
 
 def test_take_samples_hands_out_each_tick_once() -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from engine_streams import poisson, split
 
 from cloudtwin.arrivals import Arrivals
 from cloudtwin.engine import Engine
+from engine_streams import poisson, split
 
 
 def erlang_b(c: int, a: float) -> float:
@@ -20,12 +20,19 @@ def erlang_b(c: int, a: float) -> float:
 
 def slot_fleet(c: int, policy: str, seed: int = 0) -> Engine:
     """One zone of c servers of one vCPU each: a loss system with c slots."""
-    return Engine(np.ones(c, dtype=np.int32), np.ones(c, dtype=np.int64), np.array([0, c]), policy=policy,
-                  seed=seed, sample_every_s=3600.0)
+    return Engine(
+        np.ones(c, dtype=np.int32),
+        np.ones(c, dtype=np.int64),
+        np.array([0, c]),
+        policy=policy,
+        seed=seed,
+        sample_every_s=3600.0,
+    )
 
 
-@pytest.mark.parametrize(("c", "offered", "policy"), [(10, 8.0, "first-fit"), (5, 6.0, "random"),
-                                                       (20, 15.0, "best-fit")])
+@pytest.mark.parametrize(
+    ("c", "offered", "policy"), [(10, 8.0, "first-fit"), (5, 6.0, "random"), (20, 15.0, "best-fit")]
+)
 def test_refused_fraction_is_erlang_b(c: int, offered: float, policy: str) -> None:
     """M/M/c/c: the long-run refused fraction is Erlang-B B(c, A) within 5 % (relative)."""
     mean_life = 600.0
@@ -48,8 +55,13 @@ def test_mean_resident_vms_is_littles_law() -> None:
     horizon = 2000 * mean_life
     rng = np.random.default_rng(3)
     n0 = rng.poisson(rate * mean_life)  # steady start: Poisson(A) VMs, exponential residual lifetimes
-    initial = Arrivals.from_columns(time_s=np.zeros(n0), vcpus=np.ones(n0), memory_mib=np.ones(n0),
-                                    zone=np.zeros(n0), lifetime_s=rng.exponential(mean_life, n0))
+    initial = Arrivals.from_columns(
+        time_s=np.zeros(n0),
+        vcpus=np.ones(n0),
+        memory_mib=np.ones(n0),
+        zone=np.zeros(n0),
+        lifetime_s=rng.exponential(mean_life, n0),
+    )
     engine = Engine(np.full(400, 4), np.full(400, 16), np.array([0, 400]), sample_every_s=86400.0)
     engine.place_initial(initial)
     engine.advance(poisson(rate, mean_life, horizon, seed=4), horizon)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from engine_streams import poisson
 
 from cloudtwin.arrivals import Arrivals
 from cloudtwin.engine import Engine
 from cloudtwin.errors import EngineError
+from engine_streams import poisson
 
 FAIL, REPAIR = 1, 2
 
@@ -42,15 +42,25 @@ def test_down_servers_are_skipped_and_evicted_vms_restart_elsewhere() -> None:
     def fail(e: Engine, t: float, server: int) -> None:
         e.set_server_down([server])
         out = e.evict([server])
-        again = Arrivals.from_columns(time_s=np.full(len(out["vcpus"]), t), vcpus=out["vcpus"],
-                                      memory_mib=out["memory_mib"], zone=out["zone"], lifetime_s=out["remaining_s"])
+        again = Arrivals.from_columns(
+            time_s=np.full(len(out["vcpus"]), t),
+            vcpus=out["vcpus"],
+            memory_mib=out["memory_mib"],
+            zone=out["zone"],
+            lifetime_s=out["remaining_s"],
+        )
         restarted.append(e.place_now(again))
         e.schedule(t + 500.0, REPAIR, server)
 
     engine.on_event(FAIL, fail)
     engine.on_event(REPAIR, lambda e, t, server: e.set_server_up([server]))
-    first = Arrivals.from_columns(time_s=np.arange(6.0), vcpus=np.full(6, 4), memory_mib=np.full(6, 4096),
-                                  zone=np.zeros(6), lifetime_s=np.full(6, 1e6))
+    first = Arrivals.from_columns(
+        time_s=np.arange(6.0),
+        vcpus=np.full(6, 4),
+        memory_mib=np.full(6, 4096),
+        zone=np.zeros(6),
+        lifetime_s=np.full(6, 1e6),
+    )
     engine.advance(first, 10.0)  # first-fit: servers 0, 0, 1, 1, 2, 2
     engine.schedule(100.0, FAIL, 0)
     engine.advance(Arrivals.empty(), 200.0)

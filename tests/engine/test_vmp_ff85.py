@@ -74,17 +74,22 @@ def as_arrivals(draws: list[tuple[float, int, int, float]]) -> Arrivals:
         now += gap
         times.append(now)
     kind = np.array([d[1] for d in draws])
-    return Arrivals.from_columns(time_s=times, vcpus=np.array(TYPES)[kind, 0],
-                                 memory_mib=np.array(TYPES)[kind, 1] * 1024, zone=[d[2] for d in draws],
-                                 lifetime_s=[d[3] for d in draws])
+    return Arrivals.from_columns(
+        time_s=times,
+        vcpus=np.array(TYPES)[kind, 0],
+        memory_mib=np.array(TYPES)[kind, 1] * 1024,
+        zone=[d[2] for d in draws],
+        lifetime_s=[d[3] for d in draws],
+    )
 
 
 def fleet(hosts: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.full(hosts, 64), np.full(hosts, 256 * 1024), np.array([z * hosts // 3 for z in range(4)])
 
 
-@pytest.mark.parametrize(("hosts", "n", "load"), [(100, 5000, 0.85), (300, 20000, 0.85), (100, 8000, 1.15),
-                                                  (200, 12000, 1.3)])
+@pytest.mark.parametrize(
+    ("hosts", "n", "load"), [(100, 5000, 0.85), (300, 20000, 0.85), (100, 8000, 1.15), (200, 12000, 1.3)]
+)
 def test_matches_a_plain_first_fit_loop(hosts: int, n: int, load: float) -> None:
     """Accepted, rejected, departures and every host's free vCPUs equal a plain-Python first-fit heapq loop."""
     draws = stream(hosts, n, seed=42 + hosts, load=load)
@@ -113,10 +118,22 @@ def test_matches_the_plain_python_peer_at_1k_hosts(tmp_path: Path) -> None:
     peer = SHARED / "peers" / "plain_python_placement.py"
     if not peer.exists():
         pytest.skip(f"the peers are not here ({peer})")
-    line = subprocess.run([sys.executable, str(peer), "--hosts", "1000", "--arrivals", "100000", "--seed", "42"],
-                          cwd=tmp_path, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    line = (
+        subprocess.run(
+            [sys.executable, str(peer), "--hosts", "1000", "--arrivals", "100000", "--seed", "42"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     want = json.loads(line)
     got = simulate_explicit(*fleet(1000), as_arrivals(stream(1000, 100000, seed=42, load=0.85)))
-    assert (got["accepted"], got["rejected"], got["departures"]) == (want["accepted"], want["rejected"],
-                                                                      want["departures"])
+    assert (got["accepted"], got["rejected"], got["departures"]) == (
+        want["accepted"],
+        want["rejected"],
+        want["departures"],
+    )
     assert zlib.crc32(got["free_vcpus"].astype(np.uint8).tobytes()) == want["state_crc32"]

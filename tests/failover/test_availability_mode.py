@@ -18,7 +18,9 @@ from cloudtwin.errors import ScenarioError
 from cloudtwin.failover.availability import availability_study
 from cloudtwin.world import build_world
 
-NEVER_MINUTES = 0.0  # with one server a zone (ALONE), a replica can only wait for its own server: restarts at once when it is back
+NEVER_MINUTES = (
+    0.0  # with one server a zone (ALONE), a replica can only wait for its own server: restarts at once when it is back
+)
 ALONE = {"datacenters_per_zone": 1, "servers_per_datacenter": 1, "servers_per_rack": 1}
 
 
@@ -80,8 +82,9 @@ def test_four_of_six_over_three_zones_with_server_failures(make_scenario, make_s
         "restart": {"delay_minutes": NEVER_MINUTES},
     }
     # two one-server racks a zone: each replica can only wait for its own server (the other rack holds a replica)
-    sc = make_scenario(failures, [make_service(6, 4)], datacenters_per_zone=1, servers_per_datacenter=2,
-                       servers_per_rack=1)
+    sc = make_scenario(
+        failures, [make_service(6, 4)], datacenters_per_zone=1, servers_per_datacenter=2, servers_per_rack=1
+    )
     expected = service_availability_over_zones(
         4, [2, 2, 2], component_availability(240, 24), component_availability(120, 6)
     )
@@ -160,7 +163,6 @@ def test_downtime_and_incidents_are_consistent(make_scenario, make_service) -> N
     assert r.downtime_minutes_per_year == pytest.approx((1 - r.availability) * 525_960, rel=1e-12)
     assert r.incidents_ci_low <= 365.25 / 10.1 <= r.incidents_ci_high
     assert np.isfinite(r.longest_outage_minutes) and r.longest_outage_minutes > 2.4 * 60
-
 
 
 def test_two_of_three_regions(make_scenario, make_service) -> None:

@@ -31,12 +31,20 @@ def _check_books(run: RunParts) -> None:
 def test_books_balance_under_overlapping_failures() -> None:
     """Frequent server, rack and datacenter failures (bursts overlapping racks and servers) on a busy fleet:
     the books balance at every hour, and failures did interrupt, restart and lose VMs."""
-    scenario = lab(zones=2, servers=40, per_rack=8, per_hour=300.0, hours=48.0, policy="best-fit", failures={
-        "server": {"mttf_days": 20, "repair_hours": 6},
-        "rack": {"mttf_days": 10, "repair_hours": 3},
-        "datacenter": {"mttf_days": 4, "repair_hours": 5, "burst_share": 0.5, "time_to_repair": "fixed"},
-        "restart": {"delay_minutes": 5, "timeout_hours": 0.5},
-    })
+    scenario = lab(
+        zones=2,
+        servers=40,
+        per_rack=8,
+        per_hour=300.0,
+        hours=48.0,
+        policy="best-fit",
+        failures={
+            "server": {"mttf_days": 20, "repair_hours": 6},
+            "rack": {"mttf_days": 10, "repair_hours": 3},
+            "datacenter": {"mttf_days": 4, "repair_hours": 5, "burst_share": 0.5, "time_to_repair": "fixed"},
+            "restart": {"delay_minutes": 5, "timeout_hours": 0.5},
+        },
+    )
     run = prepare_run(scenario)
     run.start()
     _check_books(run)
@@ -50,8 +58,14 @@ def test_books_balance_under_overlapping_failures() -> None:
 def test_a_repaired_rack_comes_back_empty_and_takes_new_work() -> None:
     """rack0 of lab-a1 fails at 2 h for 1 h: its VMs restart elsewhere; at the repair (3 h) its servers are up
     and empty; first-fit then fills them again, lowest servers first."""
-    scenario = lab(zones=1, servers=40, per_rack=5, per_hour=60.0, hours=6.0, failures={
-        "inject": [{"fail": "lab-a1/rack0", "at_hours": 2, "for_hours": 1}]})
+    scenario = lab(
+        zones=1,
+        servers=40,
+        per_rack=5,
+        per_hour=60.0,
+        hours=6.0,
+        failures={"inject": [{"fail": "lab-a1/rack0", "at_hours": 2, "for_hours": 1}]},
+    )
     run = prepare_run(scenario)
     run.start()
     rack = np.arange(5)

@@ -10,8 +10,14 @@ from cloudtwin.runner.simulate import simulate
 
 
 def _tables(db: Path, run_id: int) -> dict[str, list[tuple]]:
-    return {name: table(db, name, run_id, order) for name, order in
-            (("failures", "time_s, target"), ("services", "time_s, service"), ("metrics", "time_s, level, name"))}
+    return {
+        name: table(db, name, run_id, order)
+        for name, order in (
+            ("failures", "time_s, target"),
+            ("services", "time_s, service"),
+            ("metrics", "time_s, level, name"),
+        )
+    }
 
 
 def test_same_seed_same_tables(tmp_path: Path) -> None:

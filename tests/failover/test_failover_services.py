@@ -24,15 +24,27 @@ DELAY_H = 5 / 60
 
 
 def _scenario(at_least: int, inject: list[tuple[str, float, float]], replace: bool = False) -> Scenario:
-    return lab(zones=3, hours=Y_HOURS, services=[{
-        "name": "api", "instance_type": "large", "replicas": 3, "spread": "zones",
-        "zones": ["lab-a", "lab-b", "lab-c"], "healthy_when": {"at_least": at_least},
-        "replace_in_other_zone": replace}],
-        failures={"inject": [{"fail": f, "at_hours": a, "for_hours": d} for f, a, d in inject]})
+    return lab(
+        zones=3,
+        hours=Y_HOURS,
+        services=[
+            {
+                "name": "api",
+                "instance_type": "large",
+                "replicas": 3,
+                "spread": "zones",
+                "zones": ["lab-a", "lab-b", "lab-c"],
+                "healthy_when": {"at_least": at_least},
+                "replace_in_other_zone": replace,
+            }
+        ],
+        failures={"inject": [{"fail": f, "at_hours": a, "for_hours": d} for f, a, d in inject]},
+    )
 
 
-def _run(tmp_path: Path, at_least: int, inject: list[tuple[str, float, float]],
-         replace: bool = False) -> tuple[dict, list]:
+def _run(
+    tmp_path: Path, at_least: int, inject: list[tuple[str, float, float]], replace: bool = False
+) -> tuple[dict, list]:
     outcome = simulate(_scenario(at_least, inject, replace), tmp_path / "runs.duckdb")
     (service,) = outcome.summary["services"]
     return service, table(tmp_path / "runs.duckdb", "services", outcome.run_id)

@@ -28,8 +28,12 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path, int]:
 
 def _datacenter(db: Path, run_id: int, name: str) -> dict[float, tuple[int, int]]:
     """time_s -> (allocated_vcpus, capacity_vcpus) of one datacenter."""
-    rows = query(db, "SELECT time_s, allocated_vcpus, capacity_vcpus FROM metrics WHERE run_id = ? AND"
-                     " level = 'datacenter' AND name = ?", [run_id, name])
+    rows = query(
+        db,
+        "SELECT time_s, allocated_vcpus, capacity_vcpus FROM metrics WHERE run_id = ? AND"
+        " level = 'datacenter' AND name = ?",
+        [run_id, name],
+    )
     return {t: (a, c) for t, a, c in rows}
 
 
@@ -54,8 +58,11 @@ def test_the_rest_is_refused_or_lost_and_the_counts_add_up(run: tuple[dict, Path
     s, db, run_id = run
     assert s["vms_interrupted"] == s["vms_restarted"] + s["vms_lost"] + s["vms_waiting"]
     assert s["vms_restarted"] > 0 and s["vms_lost"] > 0 and s["vms_waiting"] == 0
-    refusals = dict(query(db, "SELECT time_s, refusals FROM metrics WHERE run_id = ? AND level = 'zone' AND"
-                              " name = 'east-a'", [run_id]))
+    refusals = dict(
+        query(
+            db, "SELECT time_s, refusals FROM metrics WHERE run_id = ? AND level = 'zone' AND name = 'east-a'", [run_id]
+        )
+    )
     assert sum(n for t, n in refusals.items() if OUTAGE[0] < t <= OUTAGE[1]) > 0
     assert sum(n for t, n in refusals.items() if t <= OUTAGE[0]) == 0  # none before it
     # the first restarts come exactly one restart delay (5 min) after the failure

@@ -54,8 +54,14 @@ def _mode_availability(sc: Scenario, years: float, replications: int) -> tuple[f
 
 def _one_server_zone() -> Scenario:
     svc = {"name": "svc", "instance_type": "m", "replicas": 1, "zones": ["z0"], "healthy_when": {"at_least": 1}}
-    return _scenario({"server": {"mttf_days": 100, "repair_hours": 48}}, [svc], zones_per_region=1,
-                     datacenters_per_zone=1, servers_per_datacenter=1, servers_per_rack=1)
+    return _scenario(
+        {"server": {"mttf_days": 100, "repair_hours": 48}},
+        [svc],
+        zones_per_region=1,
+        datacenters_per_zone=1,
+        servers_per_datacenter=1,
+        servers_per_rack=1,
+    )
 
 
 def test_one_replica_on_a_one_server_zone_waits_for_its_server(tmp_path: Path) -> None:
@@ -102,8 +108,9 @@ def _chain_availability(n_servers: int, replicas: int, at_least: int, fail_per_d
 def _waiting_for_capacity() -> Scenario:
     svc = {"name": "svc", "instance_type": "m", "replicas": 3, "zones": ["z0"], "healthy_when": {"at_least": 3}}
     failures = {"server": {"mttf_days": 10, "repair_hours": 24}, "restart": {"delay_minutes": 0}}
-    return _scenario(failures, [svc], zones_per_region=1, datacenters_per_zone=1, servers_per_datacenter=4,
-                     servers_per_rack=1)
+    return _scenario(
+        failures, [svc], zones_per_region=1, datacenters_per_zone=1, servers_per_datacenter=4, servers_per_rack=1
+    )
 
 
 def test_replicas_waiting_for_capacity_match_a_markov_chain(tmp_path: Path) -> None:
@@ -121,9 +128,11 @@ def test_replicas_waiting_for_capacity_match_a_markov_chain(tmp_path: Path) -> N
 SCENARIOS: dict[str, dict[str, Any]] = {
     # rack and datacenter bursts (half the racks of a datacenter at once), replicas in three zones
     "bursts": {
-        "failures": {"server": {"mttf_days": 60, "repair_hours": 24},
-                     "rack": {"mttf_days": 40, "repair_hours": 12, "burst_share": 0.5},
-                     "datacenter": {"mttf_days": 90, "repair_hours": 24, "burst_share": 0.5}},
+        "failures": {
+            "server": {"mttf_days": 60, "repair_hours": 24},
+            "rack": {"mttf_days": 40, "repair_hours": 12, "burst_share": 0.5},
+            "datacenter": {"mttf_days": 90, "repair_hours": 24, "burst_share": 0.5},
+        },
         "service": {"replicas": 3, "at_least": 3},
         "world": {"servers_per_datacenter": 8, "servers_per_rack": 2},
     },

@@ -38,7 +38,9 @@ def test_each_name_form_resolves_to_its_servers(make_scenario) -> None:
 
 def test_sampler_merges_injections_in_time(make_scenario) -> None:
     """An injection at 24 h is not among the rows before 24 h and is among the rows from 24 h on."""
-    sc = make_scenario({"rack": {"mttf_days": 20, "repair_hours": 2}, "inject": [{"fail": "z0d0", "at_hours": 24, "for_hours": 3}]})
+    sc = make_scenario(
+        {"rack": {"mttf_days": 20, "repair_hours": 2}, "inject": [{"fail": "z0d0", "at_hours": 24, "for_hours": 3}]}
+    )
     sampler = FailureSampler(resolve_failures(sc.failures), build_world(sc), seed=1)
     before = sampler.events_until(24 * HOUR_S)
     after = sampler.events_until(48 * HOUR_S)

@@ -22,8 +22,6 @@ def _within_ci(samples: np.ndarray, expected: float) -> bool:
     return abs(samples.mean() - expected) <= half
 
 
-
-
 @pytest.mark.parametrize(
     "shapes",
     [

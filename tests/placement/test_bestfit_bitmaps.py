@@ -12,8 +12,9 @@ from cloudtwin.placement.index import likely_choice
 VCPUS = 40  # one value word; 41 values
 
 
-def churned(n_servers: list[int], steps: int, seed: int, memory_heavy: bool = True,
-            mib_per_vcpu: int = 8) -> tuple[PlacementIndex, np.ndarray]:
+def churned(
+    n_servers: list[int], steps: int, seed: int, memory_heavy: bool = True, mib_per_vcpu: int = 8
+) -> tuple[PlacementIndex, np.ndarray]:
     """A best-fit index after `steps` random placements and releases, and its zone starts (memory_heavy: VMs of
     up to twice the servers' memory per vCPU, so memory often binds; else VMs of no memory)."""
     starts = np.concatenate([[0], np.cumsum(n_servers)])

@@ -17,8 +17,7 @@ def feasible(free_c: np.ndarray, free_m: np.ndarray, up: np.ndarray, lo: int, hi
     return [s for s in range(lo, hi) if up[s] and free_c[s] >= c and free_m[s] >= m]
 
 
-def scan(policy: str, free_c: np.ndarray, free_m: np.ndarray, up: np.ndarray, lo: int, hi: int, c: int,
-         m: int) -> int:
+def scan(policy: str, free_c: np.ndarray, free_m: np.ndarray, up: np.ndarray, lo: int, hi: int, c: int, m: int) -> int:
     """The policy's written definition, as a linear scan."""
     cands = feasible(free_c, free_m, up, lo, hi, c, m)
     if not cands:
@@ -40,13 +39,23 @@ def fleets(draw: st.DrawFn) -> tuple:
     used_c = [draw(st.integers(0, v)) for v in vcpus]
     used_m = [draw(st.integers(0, x)) for x in mem]  # independent of vCPUs: maxima from different servers
     down = draw(st.lists(st.integers(0, n - 1), max_size=4))
-    queries = draw(st.lists(st.tuples(st.integers(0, n_zones - 1), st.integers(1, 20), st.integers(0, 60)),
-                            min_size=1, max_size=25))
+    queries = draw(
+        st.lists(
+            st.tuples(st.integers(0, n_zones - 1), st.integers(1, 20), st.integers(0, 60)), min_size=1, max_size=25
+        )
+    )
     return sizes, vcpus, mem, used_c, used_m, down, queries
 
 
-def build(policy: str, sizes: list[int], vcpus: list[int], mem: list[int], used_c: list[int],
-          used_m: list[int], down: list[int]) -> PlacementIndex:
+def build(
+    policy: str,
+    sizes: list[int],
+    vcpus: list[int],
+    mem: list[int],
+    used_c: list[int],
+    used_m: list[int],
+    down: list[int],
+) -> PlacementIndex:
     starts = np.concatenate([[0], np.cumsum(sizes)])
     ix = PlacementIndex(np.array(vcpus), np.array(mem), starts, policy, seed=11)
     for s in range(len(vcpus)):

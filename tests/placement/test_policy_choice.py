@@ -11,8 +11,9 @@ from cloudtwin.placement import DEFINITIONS, POLICIES, PlacementIndex
 GIB = 1024
 
 
-def fleet(policy: str, free_vcpus: list[int], free_gib: list[int], zone_start: list[int] | None = None,
-          seed: int = 0) -> PlacementIndex:
+def fleet(
+    policy: str, free_vcpus: list[int], free_gib: list[int], zone_start: list[int] | None = None, seed: int = 0
+) -> PlacementIndex:
     """Servers of 16 vCPUs / 64 GiB, then allocated down to the given free amounts."""
     n = len(free_vcpus)
     ix = PlacementIndex(np.full(n, 16), np.full(n, 64 * GIB), np.array(zone_start or [0, n]), policy, seed)

@@ -97,17 +97,20 @@ def test_version_1_file_is_migrated(db_path: Path) -> None:
         connection.execute("ALTER TABLE metrics DROP COLUMN interval_s")
         connection.execute("DROP TABLE places")
         connection.execute("UPDATE schema_version SET version = 1")
-        connection.execute("INSERT INTO runs (run_id, scenario_name, scenario_yaml, scenario_hash, cloudtwin_version,"
-                           " started, status) VALUES (nextval('run_id_sequence'), 'old', 'name: old', 'h', '0.1.0',"
-                           " now(), 'ok')")
+        connection.execute(
+            "INSERT INTO runs (run_id, scenario_name, scenario_yaml, scenario_hash, cloudtwin_version,"
+            " started, status) VALUES (nextval('run_id_sequence'), 'old', 'name: old', 'h', '0.1.0',"
+            " now(), 'ok')"
+        )
         connection.execute("INSERT INTO metrics (run_id, time_s, level, name) VALUES (1, 3600, 'zone', 'a')")
     with pytest.raises(ResultsError, match="schema version 1; open it writable once to migrate"):
         ResultsStore(db_path, read_only=True)
     with ResultsStore(db_path) as store:
         run_id = store.start_run("new", "name: new\n", "h", 1, "0.1.0")
         ones = {name: np.ones((2, 1), dtype=np.int64) for name in METRIC_VALUE_COLUMNS}
-        store.append_metrics(run_id, "zone", ["a"], ["a"], ["r"], np.array([3600.0, 5000.0]), ones,
-                             interval_s=np.array([3600.0, 1400.0]))
+        store.append_metrics(
+            run_id, "zone", ["a"], ["a"], ["r"], np.array([3600.0, 5000.0]), ones, interval_s=np.array([3600.0, 1400.0])
+        )
         rows = store.connection.execute("SELECT run_id, interval_s FROM metrics ORDER BY run_id, time_s").fetchall()
         assert rows == [(1, None), (run_id, 3600.0), (run_id, 1400.0)]
         assert store.connection.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
@@ -119,8 +122,9 @@ def test_version_1_file_is_migrated(db_path: Path) -> None:
 
 def _columns(connection: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
     """(name, type) of a table's columns in storage order."""
-    return connection.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?"
-                              " ORDER BY column_index", [table]).fetchall()
+    return connection.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index", [table]
+    ).fetchall()
 
 
 def test_read_only_open(db_path: Path) -> None:
@@ -141,8 +145,9 @@ HOLD_OPEN = "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('ready',
 def test_locked_by_another_process(db_path: Path) -> None:
     """While another process holds the file, opening it raises ResultsError saying it is locked."""
     ResultsStore(db_path).close()
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_OPEN, str(db_path)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_OPEN, str(db_path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
         with pytest.raises(ResultsError, match="locked by another process"):

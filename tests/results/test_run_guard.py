@@ -24,8 +24,9 @@ def test_exception_marks_failed_and_keeps_metrics(db_path: Path) -> None:
     with ResultsStore(db_path) as store:
         run_id = start(store)
         with pytest.raises(RuntimeError, match="boom"), run_guard(store, run_id):
-            store.append_metrics(run_id, "zone", ZONES, ZONES, ZONE_REGIONS, np.array([60.0, 120.0]),
-                                 sample_columns(2, 3))
+            store.append_metrics(
+                run_id, "zone", ZONES, ZONES, ZONE_REGIONS, np.array([60.0, 120.0]), sample_columns(2, 3)
+            )
             raise RuntimeError("boom")
     with ResultsStore(db_path) as store:
         run = store.get_run(run_id)

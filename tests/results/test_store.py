@@ -16,21 +16,44 @@ from cloudtwin.results import ResultsStore
 
 EXPECTED_TABLES = {
     "runs": [
-        "run_id", "scenario_name", "scenario_yaml", "scenario_hash", "seed", "cloudtwin_version",
-        "started", "wall_s", "events", "status", "error", "summary_json",
+        "run_id",
+        "scenario_name",
+        "scenario_yaml",
+        "scenario_hash",
+        "seed",
+        "cloudtwin_version",
+        "started",
+        "wall_s",
+        "events",
+        "status",
+        "error",
+        "summary_json",
     ],
     "metrics": ["run_id", "time_s", "level", "name", "zone", "region", *METRIC_COLUMNS, "interval_s"],
     "failures": ["run_id", "time_s", "level", "target", "duration_s", "vms_affected"],
     "services": ["run_id", "time_s", "service", "healthy_replicas", "healthy"],
-    "places": ["run_id", "level", "name", "zone", "region", "servers", "arrivals", "refused", "departures",
-               "vms_placed", "resident_vms_mean", "allocated_vcpu_fraction"],
+    "places": [
+        "run_id",
+        "level",
+        "name",
+        "zone",
+        "region",
+        "servers",
+        "arrivals",
+        "refused",
+        "departures",
+        "vms_placed",
+        "resident_vms_mean",
+        "allocated_vcpu_fraction",
+    ],
 }
 
 
 def table_columns(connection: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
     """(name, type) of a table's columns in storage order."""
-    return connection.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?"
-                              " ORDER BY column_index", [table]).fetchall()
+    return connection.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index", [table]
+    ).fetchall()
 
 
 def start(store: ResultsStore, name: str = "erlang-single-zone") -> int:
@@ -44,11 +67,16 @@ def test_schema_created(db_path: Path) -> None:
     with duckdb.connect(str(db_path), read_only=True) as connection:
         for table, columns in EXPECTED_TABLES.items():
             assert [name for name, _type in table_columns(connection, table)] == columns, table
-        assert {row[0] for row in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()} == \
-            {*EXPECTED_TABLES, "schema_version"}
+        assert {row[0] for row in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()} == {
+            *EXPECTED_TABLES,
+            "schema_version",
+        }
         assert connection.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
-        kinds = dict(connection.execute(
-            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'metrics'").fetchall())
+        kinds = dict(
+            connection.execute(
+                "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'metrics'"
+            ).fetchall()
+        )
         assert kinds["time_s"] == "DOUBLE" and kinds["allocated_memory_gib"] == "DOUBLE"
 
 
@@ -126,11 +154,11 @@ def test_plain_sql_on_the_file(db_path: Path) -> None:
     """The file answers ordinary DuckDB SQL: SELECT count(*) FROM metrics WHERE run_id = ? is ticks × entities."""
     with ResultsStore(db_path) as store:
         run_id = start(store)
-        store.append_metrics(run_id, "zone", ZONES, ZONES, ZONE_REGIONS, np.arange(24) * 3600.0,
-                             sample_columns(24, 3))
+        store.append_metrics(run_id, "zone", ZONES, ZONES, ZONE_REGIONS, np.arange(24) * 3600.0, sample_columns(24, 3))
         other = start(store)
-        store.append_metrics(other, "zone", ZONES[:1], ZONES[:1], ZONE_REGIONS[:1], np.arange(5) * 60.0,
-                             sample_columns(5, 1))
+        store.append_metrics(
+            other, "zone", ZONES[:1], ZONES[:1], ZONE_REGIONS[:1], np.arange(5) * 60.0, sample_columns(5, 1)
+        )
     with duckdb.connect(str(db_path), read_only=True) as connection:
         assert connection.execute("SELECT count(*) FROM metrics WHERE run_id = ?", [run_id]).fetchone() == (72,)
         assert connection.execute("SELECT count(*) FROM metrics WHERE run_id = ?", [other]).fetchone() == (5,)
@@ -151,9 +179,13 @@ def test_finish_run_stores_summary(db_path: Path) -> None:
 
 def test_append_rows_failures_and_services(db_path: Path) -> None:
     """append_rows writes failures and services in bulk; the values come back unchanged."""
-    failures = {"time_s": np.array([10.0, 20.0]), "level": ["server", "datacenter"],
-                "target": ["s17", "use1-az1-dc1"], "duration_s": np.array([3600.0, 10800.0]),
-                "vms_affected": np.array([4, 51234])}
+    failures = {
+        "time_s": np.array([10.0, 20.0]),
+        "level": ["server", "datacenter"],
+        "target": ["s17", "use1-az1-dc1"],
+        "duration_s": np.array([3600.0, 10800.0]),
+        "vms_affected": np.array([4, 51234]),
+    }
     services = {"time_s": [0.0], "service": ["web"], "healthy_replicas": [5], "healthy": np.array([True])}
     with ResultsStore(db_path) as store:
         run_id = start(store)
@@ -167,10 +199,19 @@ def test_append_rows_failures_and_services(db_path: Path) -> None:
 
 def test_append_rows_places_keeps_order_and_nulls(db_path: Path) -> None:
     """`places` rows (zones, then datacenters) come back in the order appended, None stored and read as NULL."""
-    places = {"level": ["zone", "zone", "datacenter"], "name": ["b", "a", "a1"], "zone": ["b", "a", "a"],
-              "region": ["r", "r", "r"], "servers": [20, 40, 40], "arrivals": [7, 9, None],
-              "refused": [1, 0, None], "departures": [5, 8, None], "vms_placed": [None, None, 9],
-              "resident_vms_mean": [2.5, 3.25, None], "allocated_vcpu_fraction": [0.125, 0.5, 0.5]}
+    places = {
+        "level": ["zone", "zone", "datacenter"],
+        "name": ["b", "a", "a1"],
+        "zone": ["b", "a", "a"],
+        "region": ["r", "r", "r"],
+        "servers": [20, 40, 40],
+        "arrivals": [7, 9, None],
+        "refused": [1, 0, None],
+        "departures": [5, 8, None],
+        "vms_placed": [None, None, 9],
+        "resident_vms_mean": [2.5, 3.25, None],
+        "allocated_vcpu_fraction": [0.125, 0.5, 0.5],
+    }
     with ResultsStore(db_path) as store:
         run_id = start(store)
         assert store.append_rows("places", run_id, places) == 3
@@ -221,8 +262,9 @@ def test_appends_need_a_running_run(db_path: Path) -> None:
             store.append_metrics(999, "zone", ZONES, ZONES, ZONE_REGIONS, np.array([1.0]), sample_columns(1, 3))
         store.finish_run(run_id, 0.0, 0, {})
         with pytest.raises(ResultsError, match="'ok'"):
-            store.append_rows("services", run_id, {"time_s": [0.0], "service": ["a"], "healthy_replicas": [1],
-                                                   "healthy": [True]})
+            store.append_rows(
+                "services", run_id, {"time_s": [0.0], "service": ["a"], "healthy_replicas": [1], "healthy": [True]}
+            )
         with pytest.raises(ResultsError, match="table"):
             store.append_rows("runs", run_id, {})
 

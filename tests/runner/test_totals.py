@@ -23,9 +23,15 @@ def poisson(rate_per_s: float, mean_life_s: float, horizon_s: float, seed: int) 
     rng = np.random.default_rng(seed)
     n = rng.poisson(rate_per_s * horizon_s)
     size = rng.choice(np.array([1, 2, 4]), n)
-    return Arrivals.from_columns(time_s=np.sort(rng.uniform(0.0, horizon_s, n)), vcpus=size, memory_mib=size * 1024,
-                                 zone=rng.integers(0, 2, n), lifetime_s=rng.exponential(mean_life_s, n),
-                                 instance_type=np.zeros(n), workload=np.zeros(n))
+    return Arrivals.from_columns(
+        time_s=np.sort(rng.uniform(0.0, horizon_s, n)),
+        vcpus=size,
+        memory_mib=size * 1024,
+        zone=rng.integers(0, 2, n),
+        lifetime_s=rng.exponential(mean_life_s, n),
+        instance_type=np.zeros(n),
+        workload=np.zeros(n),
+    )
 
 
 def _table(db: Path, run_id: int, level: str) -> dict[str, tuple[int, int, float, int, float, float]]:
@@ -34,12 +40,14 @@ def _table(db: Path, run_id: int, level: str) -> dict[str, tuple[int, int, float
         rows = store.connection.execute(
             "SELECT name, sum(arrivals), sum(refusals), sum(interval_s), count(*), max(time_s),"
             " arg_max(interval_s, time_s) FROM metrics WHERE run_id = ? AND level = ? GROUP BY name",
-            [run_id, level]).fetchall()
+            [run_id, level],
+        ).fetchall()
     return {name: (int(a), int(r), float(i), int(n), float(t), float(last)) for name, a, r, i, n, t, last in rows}
 
 
-def _check_totals(outcome: RunOutcome, db: Path, horizon_s: float, rows_per_entity: int,
-                  last_interval_s: float) -> None:
+def _check_totals(
+    outcome: RunOutcome, db: Path, horizon_s: float, rows_per_entity: int, last_interval_s: float
+) -> None:
     """The run's totals = the zones' = the datacenters' = the table's sums; intervals tile the horizon."""
     s = outcome.summary
     zones = {z["zone"]: z for z in outcome.zones}
@@ -66,15 +74,28 @@ def _check_totals(outcome: RunOutcome, db: Path, horizon_s: float, rows_per_enti
         assert weighted == pytest.approx(z["allocated_vcpu_fraction"], rel=1e-9)
 
 
-@pytest.mark.parametrize(("sets", "rows", "last_interval_s", "refuses"), [
-    (["horizon.days=0.52"], 13, 0.48 * HOUR_S, False),  # the user's case: 12 hourly ticks, 0.48 h after the last
-    (["horizon.days=0.25"], 6, HOUR_S, False),  # a multiple of the tick: no partial row
-    (["horizon.days=0.1", "horizon.sample_every_minutes=1440"], 1, 0.1 * DAY_S, False),  # tick past the horizon
-    (["horizon.days=0.3", "horizon.sample_every_minutes=100",  # zone b keeps a fifth of its servers
-      "world.regions[0].zones[1].datacenters[0].servers=20"], 5, 0.3 * DAY_S - 4 * 6000.0, True),
-], ids=["0.52-days", "whole-ticks", "tick-past-horizon", "refusals"])
-def test_small_preset_totals_equal_table_sums(tmp_path: Path, sets: list[str], rows: int, last_interval_s: float,
-                                              refuses: bool) -> None:
+@pytest.mark.parametrize(
+    ("sets", "rows", "last_interval_s", "refuses"),
+    [
+        (["horizon.days=0.52"], 13, 0.48 * HOUR_S, False),  # the user's case: 12 hourly ticks, 0.48 h after the last
+        (["horizon.days=0.25"], 6, HOUR_S, False),  # a multiple of the tick: no partial row
+        (["horizon.days=0.1", "horizon.sample_every_minutes=1440"], 1, 0.1 * DAY_S, False),  # tick past the horizon
+        (
+            [
+                "horizon.days=0.3",
+                "horizon.sample_every_minutes=100",  # zone b keeps a fifth of its servers
+                "world.regions[0].zones[1].datacenters[0].servers=20",
+            ],
+            5,
+            0.3 * DAY_S - 4 * 6000.0,
+            True,
+        ),
+    ],
+    ids=["0.52-days", "whole-ticks", "tick-past-horizon", "refusals"],
+)
+def test_small_preset_totals_equal_table_sums(
+    tmp_path: Path, sets: list[str], rows: int, last_interval_s: float, refuses: bool
+) -> None:
     """`run --preset small`: arrivals and refusals of the run = the zones' sums = SUM over the metrics table."""
     scenario = load_preset("small", overrides=sets)
     db = tmp_path / "results.duckdb"
@@ -87,24 +108,48 @@ def test_small_preset_totals_equal_table_sums(tmp_path: Path, sets: list[str], r
 def _failing_lab() -> Scenario:
     """Two busy zones of 20 servers whose racks and datacenters fail (restarts place VMs but are no arrivals),
     7.5 hours sampled hourly."""
-    return Scenario.model_validate({
-        "name": "totals-lab", "seed": 1,
-        "horizon": {"days": 7.5 / 24.0, "sample_every_minutes": 60},
-        "server_types": {"std": {"vcpus": 32, "memory_gib": 256}},
-        "instance_types": {"small": {"vcpus": 2, "memory_gib": 8, "price_per_hour": 0.1},
-                           "large": {"vcpus": 8, "memory_gib": 32, "price_per_hour": 0.4}},
-        "world": {"servers_per_rack": 5, "regions": [{
-            "name": "lab", "location": {"lat": 0.0, "lon": 0.0},
-            "zones": [{"name": f"lab-{z}", "datacenters": [{"name": f"lab-{z}1", "servers": 20, "server_type": "std"}]}
-                      for z in "ab"],
-        }]},
-        "workload": [{"name": "tenants", "instances": {"small": 0.7, "large": 0.3}, "arrivals": {"per_hour": 400.0},
-                      "lifetime": {"distribution": "exponential", "mean_hours": 2.0}}],
-        "placement": {"policy": "best-fit"},
-        "failures": {"rack": {"mttf_days": 0.5, "repair_hours": 1},
-                     "datacenter": {"mttf_days": 1, "repair_hours": 1, "time_to_repair": "fixed"},
-                     "restart": {"delay_minutes": 5, "timeout_hours": 0.5}},
-    })
+    return Scenario.model_validate(
+        {
+            "name": "totals-lab",
+            "seed": 1,
+            "horizon": {"days": 7.5 / 24.0, "sample_every_minutes": 60},
+            "server_types": {"std": {"vcpus": 32, "memory_gib": 256}},
+            "instance_types": {
+                "small": {"vcpus": 2, "memory_gib": 8, "price_per_hour": 0.1},
+                "large": {"vcpus": 8, "memory_gib": 32, "price_per_hour": 0.4},
+            },
+            "world": {
+                "servers_per_rack": 5,
+                "regions": [
+                    {
+                        "name": "lab",
+                        "location": {"lat": 0.0, "lon": 0.0},
+                        "zones": [
+                            {
+                                "name": f"lab-{z}",
+                                "datacenters": [{"name": f"lab-{z}1", "servers": 20, "server_type": "std"}],
+                            }
+                            for z in "ab"
+                        ],
+                    }
+                ],
+            },
+            "workload": [
+                {
+                    "name": "tenants",
+                    "instances": {"small": 0.7, "large": 0.3},
+                    "arrivals": {"per_hour": 400.0},
+                    "lifetime": {"distribution": "exponential", "mean_hours": 2.0},
+                }
+            ],
+            "placement": {"policy": "best-fit"},
+            "failures": {
+                "rack": {"mttf_days": 0.5, "repair_hours": 1},
+                "datacenter": {"mttf_days": 1, "repair_hours": 1, "time_to_repair": "fixed"},
+                "restart": {"delay_minutes": 5, "timeout_hours": 0.5},
+            },
+        }
+    )
 
 
 def test_totals_hold_under_failures(tmp_path: Path) -> None:
@@ -118,8 +163,15 @@ def test_totals_hold_under_failures(tmp_path: Path) -> None:
 def _fleet(sample_every_s: float) -> Engine:
     """Two zones of three datacenters (never full)."""
     vcpus = np.full(90, 64)
-    return Engine(vcpus, vcpus * 1024, np.array([0, 50, 90]), server_datacenter=np.repeat([0, 1, 2], [30, 20, 40]),
-                  n_datacenters=3, policy="worst-fit", sample_every_s=sample_every_s)
+    return Engine(
+        vcpus,
+        vcpus * 1024,
+        np.array([0, 50, 90]),
+        server_datacenter=np.repeat([0, 1, 2], [30, 20, 40]),
+        n_datacenters=3,
+        policy="worst-fit",
+        sample_every_s=sample_every_s,
+    )
 
 
 def test_close_interval_row_and_the_next_tick() -> None:
@@ -144,7 +196,8 @@ def test_close_interval_row_and_the_next_tick() -> None:
     rest = engine.take_samples()
     assert rest.time_s[0] == 10_800.0 and rest.interval_s[0] == 800.0
     assert rest.zone_arrivals[0].tolist() == [
-        np.count_nonzero((t >= 10_000.0) & (t < 10_800.0) & (arrivals.zone == z)) for z in (0, 1)]
+        np.count_nonzero((t >= 10_000.0) & (t < 10_800.0) & (arrivals.zone == z)) for z in (0, 1)
+    ]
     last = engine.close_interval()
     assert last.interval_s.tolist() == [20_000.0 - 19_800.0]
     c = engine.counters()
@@ -172,8 +225,9 @@ def test_counters_without_ticks_and_datacenter_means() -> None:
     overlap = np.minimum(arrivals.time_s + arrivals.lifetime_s, horizon_s) - arrivals.time_s
     assert c.datacenter_vcpu_seconds.sum() == pytest.approx((overlap * arrivals.vcpus).sum(), rel=1e-9)
     assert c.datacenter_capacity_vcpus.tolist() == [30 * 64, 20 * 64, 40 * 64]
-    assert np.allclose(c.datacenter_allocated_vcpu_fraction, c.datacenter_vcpu_seconds / (horizon_s * 64 *
-                                                                                          np.array([30, 20, 40])))
+    assert np.allclose(
+        c.datacenter_allocated_vcpu_fraction, c.datacenter_vcpu_seconds / (horizon_s * 64 * np.array([30, 20, 40]))
+    )
     row = engine.close_interval()
     assert row.interval_s.tolist() == [horizon_s] and row.zone_arrivals[0].tolist() == c.zone_arrivals.tolist()
     assert engine.counters().zone_arrivals.tolist() == c.zone_arrivals.tolist()  # closing moves no count

@@ -23,7 +23,9 @@ def _run(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytes
     return code, out.out + out.err
 
 
-def test_validate_summary(shared_scenarios: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_validate_summary(
+    shared_scenarios: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """erlang-single-zone: 1 region, 1 zone, 1 datacenter, ceil(100/40) = 3 racks, 100 servers, 100 x 8 = 800 vCPUs."""
     code, out = _run(["validate", str(shared_scenarios / "erlang-single-zone.yaml")], capsys, monkeypatch)
     assert code == 0, out
@@ -32,10 +34,16 @@ def test_validate_summary(shared_scenarios: Path, capsys: pytest.CaptureFixture[
     assert "Poisson 90/h" in out and "exponential, mean 1 h" in out and "first-fit" in out
 
 
-def test_validate_with_set(shared_scenarios: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_validate_with_set(
+    shared_scenarios: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`validate FILE --set ...servers=200` shows the overridden world: 200 servers, 1,600 vCPUs, 5 racks."""
-    args = ["validate", str(shared_scenarios / "erlang-single-zone.yaml"),
-            "--set", "world.regions[0].zones[0].datacenters[0].servers=200"]
+    args = [
+        "validate",
+        str(shared_scenarios / "erlang-single-zone.yaml"),
+        "--set",
+        "world.regions[0].zones[0].datacenters[0].servers=200",
+    ]
     code, out = _run(args, capsys, monkeypatch)
     assert code == 0, out
     assert "5 racks, 200 servers, 1,600 vCPUs" in out

@@ -37,7 +37,9 @@ def test_shorthand_names_collide_too(minimal_text: str) -> None:
         "            {count: 2, servers: 10, server_type: box}",
     )
     (line,) = _problems(text)
-    assert line.startswith("s.yaml:17: world.regions[0].zones[1].datacenters: name `west-b1` (made by the datacenters shorthand)")
+    assert line.startswith(
+        "s.yaml:17: world.regions[0].zones[1].datacenters: name `west-b1` (made by the datacenters shorthand)"
+    )
 
 
 def test_duplicate_workload_names(minimal_text: str) -> None:
@@ -50,13 +52,30 @@ def test_duplicate_workload_names(minimal_text: str) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "path", "message"),
     [
-        ("server_type: box}", "server_type: bx}", "world.regions[0].zones[0].datacenters[0].server_type",
-         "unknown server type `bx`; did you mean `box`?"),
-        ("{small: 0.75,", "{smal: 0.75,", "workload[0].instances.smal", "unknown instance type `smal`; did you mean `small`?"),
-        ("zones: [west-a, west-b]", "zones: [west-a, west-c]", "workload[0].zones[1]",
-         "unknown zone `west-c`; did you mean `west-b`?"),
-        ("zones: [west-a, west-b]", "regions: {north: 1}", "workload[0].regions.north",
-         "unknown region `north` (regions defined: west)"),
+        (
+            "server_type: box}",
+            "server_type: bx}",
+            "world.regions[0].zones[0].datacenters[0].server_type",
+            "unknown server type `bx`; did you mean `box`?",
+        ),
+        (
+            "{small: 0.75,",
+            "{smal: 0.75,",
+            "workload[0].instances.smal",
+            "unknown instance type `smal`; did you mean `small`?",
+        ),
+        (
+            "zones: [west-a, west-b]",
+            "zones: [west-a, west-c]",
+            "workload[0].zones[1]",
+            "unknown zone `west-c`; did you mean `west-b`?",
+        ),
+        (
+            "zones: [west-a, west-b]",
+            "regions: {north: 1}",
+            "workload[0].regions.north",
+            "unknown region `north` (regions defined: west)",
+        ),
     ],
 )
 def test_undefined_references(minimal_text: str, old: str, new: str, path: str, message: str) -> None:
@@ -81,7 +100,9 @@ INJECT = "failures:\n  inject:\n    - {{fail: {target}, at_hours: 1, for_hours: 
 @pytest.mark.parametrize(
     "target",
     [
-        "west", "west-a", "west-b1",
+        "west",
+        "west-a",
+        "west-b1",
         "west-a1/rack2",  # 100 servers / 40 per rack (world default) = 3 racks: 0, 1, 2
         "west-b1/rack2",  # 90 servers / 30 per rack (its own) = 3 racks
         "west-a1/server99",
@@ -141,4 +162,7 @@ def test_checks_run_beside_type_errors(minimal_text: str) -> None:
     """A wrong type elsewhere does not hide an undefined reference: both are reported."""
     text = _edit(minimal_text, "seed: 3", "seed: three")
     text = _edit(text, "server_type: box}", "server_type: bx}")
-    assert [line.split(": ")[1] for line in _problems(text)] == ["seed", "world.regions[0].zones[0].datacenters[0].server_type"]
+    assert [line.split(": ")[1] for line in _problems(text)] == [
+        "seed",
+        "world.regions[0].zones[0].datacenters[0].server_type",
+    ]

@@ -86,7 +86,9 @@ def test_unknown_distribution(minimal_text: str) -> None:
     """An unknown lifetime distribution names the `distribution` key and the nearest known one."""
     text = _edit(minimal_text, "distribution: exponential", "distribution: exponentail")
     (line,) = _problems(text)
-    assert line.startswith("s.yaml:23: workload[0].lifetime.distribution: unknown distribution `exponentail`; did you mean `exponential`?")
+    assert line.startswith(
+        "s.yaml:23: workload[0].lifetime.distribution: unknown distribution `exponentail`; did you mean `exponential`?"
+    )
 
 
 def test_model_rule_reported_at_its_item(minimal_text: str) -> None:
@@ -103,7 +105,7 @@ def test_missing_required_sections() -> None:
 
 def test_key_with_a_dot_is_quoted_in_the_path(minimal_text: str) -> None:
     """A key holding a dot appears quoted in the path, `instance_types["m3.large"].vcpus`, as `--set` accepts it."""
-    text = _edit(minimal_text, "  small: {vcpus: 2,", '  m3.large: {vcpus: 0,').replace("{small:", "{m3.large:")
+    text = _edit(minimal_text, "  small: {vcpus: 2,", "  m3.large: {vcpus: 0,").replace("{small:", "{m3.large:")
     assert _problems(text) == ['s.yaml:6: instance_types["m3.large"].vcpus: input should be greater than 0 (got 0)']
 
 

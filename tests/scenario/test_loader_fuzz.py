@@ -12,18 +12,39 @@ from cloudtwin.errors import CloudtwinError
 from cloudtwin.scenario import Scenario, parse_scenario, scenario_to_yaml
 
 # minimal_text is a constant string, so sharing the function-scoped fixture across examples is safe.
-FUZZ = settings(max_examples=200, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 
 scalars = (
-    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=12)
-    | st.sampled_from(["lognormal", "exponential", "empirical", "box", "small", "west-a", "west-a1/rack1",
-                       "west-a1/servers[0:5]", "[1, 2]", "count", "servers", "trace", "default"])
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=12)
+    | st.sampled_from(
+        [
+            "lognormal",
+            "exponential",
+            "empirical",
+            "box",
+            "small",
+            "west-a",
+            "west-a1/rack1",
+            "west-a1/servers[0:5]",
+            "[1, 2]",
+            "count",
+            "servers",
+            "trace",
+            "default",
+        ]
+    )
 )
 data_trees = st.recursive(
     scalars,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10) | st.integers(), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10) | st.integers(), children, max_size=4)
+    ),
     max_leaves=20,
 )
 

@@ -33,7 +33,9 @@ def test_littles_law_exponential(minimal_text: str) -> None:
 
 def test_littles_law_lognormal(minimal_text: str) -> None:
     """Lognormal lifetimes use the mean median * exp(sigma^2 / 2): 20 * 2 * e^0.5 * 1.5 = 98.9 -> 99 VMs."""
-    s = parse_scenario(minimal_text, overrides=["workload[0].lifetime={distribution: lognormal, median_hours: 2, sigma: 1}"])
+    s = parse_scenario(
+        minimal_text, overrides=["workload[0].lifetime={distribution: lognormal, median_hours: 2, sigma: 1}"]
+    )
     assert estimate_memory_bytes(s) == _expected(20 * 2 * math.exp(0.5) * 1.5)
 
 
@@ -58,8 +60,9 @@ def test_empirical_uses_the_tables_mean_and_traces_the_vcpu_bound(minimal_text: 
     mean_hours = mean_lifetime_s(EmpiricalLifetime(distribution="empirical")) / 3600.0
     assert estimate_memory_bytes(s) == _expected(min(VCPUS, 20 * mean_hours * 1.5))
     (tmp_path / "t.csv").write_text("")
-    s = parse_scenario(minimal_text, base_dir=tmp_path,
-                       overrides=["workload[0].arrivals={trace: t.csv, format: azure-v1-slices}"])
+    s = parse_scenario(
+        minimal_text, base_dir=tmp_path, overrides=["workload[0].arrivals={trace: t.csv, format: azure-v1-slices}"]
+    )
     assert estimate_memory_bytes(s) == _expected(VCPUS)
 
 
@@ -72,7 +75,9 @@ def test_astronomical_world_refused_at_once(minimal_text: str) -> None:
     assert time.perf_counter() - start < 1.0
     (line,) = info.value.problems
     gb = (96 * (10**12 + 90) + 64 * 60) / 1e9
-    assert line.startswith(f"--set {expr}: world.regions[0].zones[0].datacenters[0].servers: the world needs an estimated")
+    assert line.startswith(
+        f"--set {expr}: world.regions[0].zones[0].datacenters[0].servers: the world needs an estimated"
+    )
     assert f"{gb:,.1f} GB" in line and "GB available" in line
 
 
@@ -91,5 +96,7 @@ def test_loading_does_not_check_memory(minimal_text: str) -> None:
     big = ["world.regions[0].zones[0].datacenters[0].servers=1000000000000"]
     s = parse_scenario(minimal_text, overrides=big)
     assert s.world.regions[0].zones[0].datacenters[0].servers == 10**12  # type: ignore[index]
-    with pytest.raises(ScenarioError, match=r"^--set world.*: world.regions\[0\].zones\[0\].datacenters\[0\].servers: the world needs"):
+    with pytest.raises(
+        ScenarioError, match=r"^--set world.*: world.regions\[0\].zones\[0\].datacenters\[0\].servers: the world needs"
+    ):
         check_memory(s, physical_bytes=1000)

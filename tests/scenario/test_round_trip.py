@@ -45,4 +45,6 @@ def test_hash_tells_scenarios_apart(minimal_text: str) -> None:
     """Equal scenarios written differently hash equal; one changed value changes the hash."""
     reordered = minimal_text.replace("seed: 3\n", "") + "seed: 3\n"
     assert scenario_hash(parse_scenario(reordered)) == scenario_hash(parse_scenario(minimal_text))
-    assert scenario_hash(parse_scenario(minimal_text, overrides=["seed=4"])) != scenario_hash(parse_scenario(minimal_text))
+    assert scenario_hash(parse_scenario(minimal_text, overrides=["seed=4"])) != scenario_hash(
+        parse_scenario(minimal_text)
+    )

@@ -25,7 +25,9 @@ def test_set_servers_by_path(minimal_text: str) -> None:
 
 def test_set_replaces_a_whole_mapping(minimal_text: str) -> None:
     """A YAML mapping value replaces the whole mapping: the lifetime becomes lognormal(median 2 h, sigma 1)."""
-    s = parse_scenario(minimal_text, overrides=["workload[0].lifetime={distribution: lognormal, median_hours: 2, sigma: 1}"])
+    s = parse_scenario(
+        minimal_text, overrides=["workload[0].lifetime={distribution: lognormal, median_hours: 2, sigma: 1}"]
+    )
     assert s.workload[0].lifetime == LognormalLifetime(distribution="lognormal", median_hours=2.0, sigma=1.0)
 
 
@@ -38,7 +40,9 @@ def test_later_set_wins_and_new_mappings_are_created(minimal_text: str) -> None:
 def test_dotted_and_quoted_keys(minimal_text: str) -> None:
     """A key holding a dot can be quoted (`["m3.large"]`) or written plainly when that dotted key exists."""
     text = minimal_text.replace("small:", "m3.large:").replace("{small:", "{m3.large:")
-    s = parse_scenario(text, overrides=['instance_types["m3.large"].vcpus=4', "instance_types.m3.large.price_per_hour=0.5"])
+    s = parse_scenario(
+        text, overrides=['instance_types["m3.large"].vcpus=4', "instance_types.m3.large.price_per_hour=0.5"]
+    )
     assert s.instance_types["m3.large"].vcpus == 4 and s.instance_types["m3.large"].price_per_hour == 0.5
 
 
@@ -53,7 +57,10 @@ def test_value_failing_validation_cites_set(minimal_text: str) -> None:
     """A value that fails validation is reported against `--set EXPR`, at the key path, with the value."""
     expr = "world.regions[0].zones[0].datacenters[0].servers=-4"
     (line,) = _problems(minimal_text, [expr])
-    assert line == f"--set {expr}: world.regions[0].zones[0].datacenters[0].servers: input should be greater than 0 (got -4)"
+    assert (
+        line
+        == f"--set {expr}: world.regions[0].zones[0].datacenters[0].servers: input should be greater than 0 (got -4)"
+    )
 
 
 def test_error_inside_a_replaced_mapping_cites_set(minimal_text: str) -> None:

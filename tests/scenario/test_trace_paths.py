@@ -16,7 +16,9 @@ TRACE_WORKLOAD = """\
 """
 
 
-def test_relative_trace_resolves_against_the_file(minimal_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_relative_trace_resolves_against_the_file(
+    minimal_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`traces/vms.csv` in dir/s.yaml is stored as the absolute dir/traces/vms.csv, whatever the working directory."""
     folder = tmp_path / "dir"
     (folder / "traces").mkdir(parents=True)

@@ -68,7 +68,9 @@ def test_too_large_file(tmp_path: Path) -> None:
 
 def test_syntax_error_line(minimal_text: str) -> None:
     """A YAML syntax error gives its line: the flow mapping left open on line 6 is found unclosed on line 7."""
-    broken = minimal_text.replace("small: {vcpus: 2, memory_gib: 8, price_per_hour: 0.1}", "small: {vcpus: 2, memory_gib: 8")
+    broken = minimal_text.replace(
+        "small: {vcpus: 2, memory_gib: 8, price_per_hour: 0.1}", "small: {vcpus: 2, memory_gib: 8"
+    )
     (line,) = _error_of_text(broken)
     assert line.startswith("s.yaml:7: YAML syntax error")
 

@@ -13,9 +13,12 @@ COLUMNS = ("time_s", "vcpus", "memory_mib", "instance_type", "zone", "lifetime_s
 
 def _scenario(extra: list[dict] | None = None):
     regions = [region("east", -77.0, 2), region("tokyo", 139.7, 1)]
-    first = poisson_entry(900, diurnal={"amplitude": 0.4, "peak_hour": 13}, growth_per_year=0.8,
-                          lifetime={"distribution": "empirical"})
-    second = poisson_entry(400, regions={"tokyo": 1.0}, lifetime={"distribution": "lognormal", "median_hours": 2, "sigma": 1.2})
+    first = poisson_entry(
+        900, diurnal={"amplitude": 0.4, "peak_hour": 13}, growth_per_year=0.8, lifetime={"distribution": "empirical"}
+    )
+    second = poisson_entry(
+        400, regions={"tokyo": 1.0}, lifetime={"distribution": "lognormal", "median_hours": 2, "sigma": 1.2}
+    )
     return make_scenario([first, second | {"name": "batch"}] + (extra or []), regions)
 
 
@@ -44,7 +47,9 @@ def test_same_seed_same_arrivals_different_seed_different() -> None:
     c = WorkloadSampler(_scenario(), np.random.SeedSequence(6)).arrivals_between(0, 2 * HOUR_S)
     assert _same(a, b)
     assert not np.array_equal(a.time_s[:100], c.time_s[:100])
-    assert _same(WorkloadSampler(_scenario(), 5).initial_population(), WorkloadSampler(_scenario(), 5).initial_population())
+    assert _same(
+        WorkloadSampler(_scenario(), 5).initial_population(), WorkloadSampler(_scenario(), 5).initial_population()
+    )
 
 
 def test_adding_a_workload_does_not_shift_the_others() -> None:

@@ -76,4 +76,6 @@ def test_laplace_transform_of_the_exponential() -> None:
     assert np.allclose(dist.one_minus_laplace(s), s * 7200 / (1 + s * 7200), rtol=1e-12)
     lognormal = lifetime_distribution(LOGNORMAL)
     tiny = 1e-12
-    assert math.isclose((lognormal.one_minus_laplace(np.array([tiny]))[0] / tiny).real, mean_lifetime_s(LOGNORMAL), rel_tol=1e-6)
+    assert math.isclose(
+        (lognormal.one_minus_laplace(np.array([tiny]))[0] / tiny).real, mean_lifetime_s(LOGNORMAL), rel_tol=1e-6
+    )

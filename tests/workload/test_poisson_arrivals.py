@@ -98,8 +98,9 @@ def test_full_scale_day_of_arrivals() -> None:
     within 5σ of ∫ λ(t) dt = λ̄·Σ_z p_z·[(e^{κD} − 1)/κ + a·Re(e^{iθ_z}(e^{(κ+iω)D} − 1)/(κ + iω))]."""
     per_hour, g, a, day_s = 30e6 / 24, 1.0, 0.4, DAY_S
     lons = [-165.0 + 30 * r for r in range(11)]
-    entry = poisson_entry(per_hour, {"distribution": "empirical"}, growth_per_year=g,
-                          diurnal={"amplitude": a, "peak_hour": 14})
+    entry = poisson_entry(
+        per_hour, {"distribution": "empirical"}, growth_per_year=g, diurnal={"amplitude": a, "peak_hour": 14}
+    )
     sampler = WorkloadSampler(make_scenario([entry], [region(f"r{r}", lon, 3) for r, lon in enumerate(lons)]), 8)
     count = sum(len(sampler.arrivals_between(h * HOUR_S, (h + 1) * HOUR_S)) for h in range(24))
     kappa, omega = math.log1p(g) / (365.25 * DAY_S), 2 * math.pi / DAY_S

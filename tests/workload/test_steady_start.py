@@ -25,7 +25,10 @@ def test_constant_rate_population_is_little_law() -> None:
     assert abs(len(population) - mean) < 5 * math.sqrt(mean)
     assert np.all(population.time_s == 0) and np.all(population.lifetime_s > 0)
     residual_mean = median_h * 3600 * math.exp(3 * sigma**2 / 2) / 2
-    residual_sd = math.sqrt(median_h**3 * 3600**3 * math.exp(9 * sigma**2 / 2) / (3 * median_h * 3600 * math.exp(sigma**2 / 2)) - residual_mean**2)
+    residual_sd = math.sqrt(
+        median_h**3 * 3600**3 * math.exp(9 * sigma**2 / 2) / (3 * median_h * 3600 * math.exp(sigma**2 / 2))
+        - residual_mean**2
+    )
     assert abs(population.lifetime_s.mean() - residual_mean) < 5 * residual_sd / math.sqrt(len(population))
 
 
@@ -33,13 +36,17 @@ def test_diurnal_exponential_population_matches_eick_massey_whitt() -> None:
     """M_t/M/∞ with λ(t) = λ̄(1 + a·cos(ωt + θ)): m(0) = λ̄·m·[1 + a·(cos θ + ωm·sin θ)/(1 + ω²m²)]
     (Eick, Massey & Whitt 1993); θ = 2π(offset − peak)/24 for the region (UTC+8 at lon 120°)."""
     per_hour, m_h, a, peak = 2000.0, 6.0, 0.5, 14.0
-    entry = poisson_entry(per_hour, {"distribution": "exponential", "mean_hours": m_h},
-                          diurnal={"amplitude": a, "peak_hour": peak})
+    entry = poisson_entry(
+        per_hour, {"distribution": "exponential", "mean_hours": m_h}, diurnal={"amplitude": a, "peak_hour": peak}
+    )
     sampler = WorkloadSampler(make_scenario([entry], [region("asia", 120.0, 2)]), 2)
     theta, wm = 2 * math.pi * (8 - peak) / 24, OMEGA * m_h * 3600
     mean = per_hour * m_h * (1 + a * (math.cos(theta) + wm * math.sin(theta)) / (1 + wm**2))
     assert math.isclose(sampler.expected_resident_vms(), mean, rel_tol=1e-9)
-    counts = [len(WorkloadSampler(make_scenario([entry], [region("asia", 120.0, 2)]), s).initial_population()) for s in range(3)]
+    counts = [
+        len(WorkloadSampler(make_scenario([entry], [region("asia", 120.0, 2)]), s).initial_population())
+        for s in range(3)
+    ]
     assert abs(np.mean(counts) - mean) < 5 * math.sqrt(mean / 3)
 
 

@@ -67,7 +67,14 @@ def test_vmtable_rows_become_arrivals() -> None:
         (float(r[3]) - start, int(r[9]), round(float(r[10]) * 1024), float(r[4]) - float(r[3])) for r in rows
     )
     arrivals = WorkloadSampler(_trace_scenario(path, "azure-vmtable"), 2).arrivals_between(0, 40 * 86400)
-    got = sorted(zip(arrivals.time_s.tolist(), arrivals.vcpus.tolist(), arrivals.memory_mib.tolist(), arrivals.lifetime_s.tolist()))
+    got = sorted(
+        zip(
+            arrivals.time_s.tolist(),
+            arrivals.vcpus.tolist(),
+            arrivals.memory_mib.tolist(),
+            arrivals.lifetime_s.tolist(),
+        )
+    )
     assert len(rows) == 10 and got == expected
 
 
@@ -87,7 +94,12 @@ def _rewrite_line(path: Path, lineno: int, change) -> None:
     ("file", "lineno", "change", "message"),
     [
         ("v1.dev.txt", 1, lambda s: s.replace(" m,", " Z,", 1), "v1.dev.txt:1: unknown flavour 'Z'"),
-        ("v1.dev.c2100000.txt", 2, lambda s: s.replace("U1,", "X1,", 1), "v1.dev.c2100000.txt:2: bad duration token 'X1'"),
+        (
+            "v1.dev.c2100000.txt",
+            2,
+            lambda s: s.replace("U1,", "X1,", 1),
+            "v1.dev.c2100000.txt:2: bad duration token 'X1'",
+        ),
         ("v1.dev.c2100000.txt", 1, lambda s: s.replace("U1,", "", 1), "v1.dev.c2100000.txt:1: does not match"),
         ("v1.dev.txt", 3, lambda s: "abc " + s.split(" ", 1)[1], "v1.dev.txt:3: expected `<t_seconds> <tokens>`"),
     ],

@@ -25,7 +25,10 @@ def region(name: str, lon: float, zones: int, utc_offset_hours: float | None = N
         "name": name,
         "location": {"lat": 0.0, "lon": lon},
         "zones": [
-            {"name": f"{name}-{chr(97 + z)}", "datacenters": [{"name": f"{name}-{chr(97 + z)}1", "servers": 10, "server_type": "std"}]}
+            {
+                "name": f"{name}-{chr(97 + z)}",
+                "datacenters": [{"name": f"{name}-{chr(97 + z)}1", "servers": 10, "server_type": "std"}],
+            }
             for z in range(zones)
         ],
     }

@@ -40,7 +40,9 @@ SMALL_WORLD = {
                 "zones": [
                     {
                         "name": "west-a",
-                        "datacenters": [{"name": "west-a1", "servers": 41, "server_type": "big", "servers_per_rack": 41}],
+                        "datacenters": [
+                            {"name": "west-a1", "servers": 41, "server_type": "big", "servers_per_rack": 41}
+                        ],
                     }
                 ],
             },

@@ -137,7 +137,9 @@ def test_unknown_server_type_and_duplicate_names_are_all_reported() -> None:
     with pytest.raises(WorldError) as info:
         build_world(scenario)
     problems = info.value.problems
-    assert any("world.regions[0].zones[1].datacenters[0].server_type: unknown server type 'nope'" in p for p in problems)
+    assert any(
+        "world.regions[0].zones[1].datacenters[0].server_type: unknown server type 'nope'" in p for p in problems
+    )
     assert any("name 'r0z0' is used by a zone and a zone" in p for p in problems)
 
 
@@ -152,7 +154,12 @@ def _scenario(shape: list, server_type: str = "std", duplicate_zone: bool = Fals
         for z, dcs in enumerate(zones):
             zname = f"r{r}z0" if duplicate_zone else f"r{r}z{z}"
             dc_list = [
-                {"name": f"r{r}z{z}d{d}", "servers": s, "server_type": server_type if z else "std", "servers_per_rack": k}
+                {
+                    "name": f"r{r}z{z}d{d}",
+                    "servers": s,
+                    "server_type": server_type if z else "std",
+                    "servers_per_rack": k,
+                }
                 for d, (s, k) in enumerate(dcs)
             ]
             zone_list.append({"name": zname, "datacenters": dc_list})

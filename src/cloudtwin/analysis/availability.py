@@ -133,8 +133,12 @@ def _count_distribution(groups: list[tuple[int, float]], member_availability: fl
     dist = np.zeros(1)
     dist[0] = 1.0
     for size, a in groups:
-        up = np.array([math.comb(size, i) * member_availability**i * (1 - member_availability) ** (size - i)
-                       for i in range(size + 1)])
+        up = np.array(
+            [
+                math.comb(size, i) * member_availability**i * (1 - member_availability) ** (size - i)
+                for i in range(size + 1)
+            ]
+        )
         group = a * up
         group[0] += 1.0 - a
         dist = np.convolve(dist, group)

@@ -169,9 +169,7 @@ def mmcc_mean_busy(servers: int, offered_erlang: float | np.ndarray) -> float | 
     return _like_input(flat * (1.0 - _erlang_b_many(c, flat)), offered)
 
 
-def littles_law_mean_in_system(
-    arrival_rate: float | np.ndarray, mean_time: float | np.ndarray
-) -> float | np.ndarray:
+def littles_law_mean_in_system(arrival_rate: float | np.ndarray, mean_time: float | np.ndarray) -> float | np.ndarray:
     """Mean number in a stable system, `L = λ·W` (rate and time in matching units)."""
     rate = _check_nonnegative(arrival_rate, "arrival_rate")
     time = _check_nonnegative(mean_time, "mean_time")

@@ -27,7 +27,9 @@ from cloudtwin.failover.availability import ServiceAvailability, availability_st
 from cloudtwin.world import build_world
 
 
-def main(scenario: Path | None, preset: str | None, sets: list[str], years: float, replications: int, json_: bool) -> None:
+def main(
+    scenario: Path | None, preset: str | None, sets: list[str], years: float, replications: int, json_: bool
+) -> None:
     """Load the scenario, simulate `replications` × `years` of failures per service and print the figures."""
     from cloudtwin.cli.common import load_from_cli
 

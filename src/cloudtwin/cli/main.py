@@ -24,13 +24,15 @@ app = typer.Typer(
     add_completion=False,
 )
 
-ScenarioArg = Annotated[
-    Path | None, typer.Argument(help="Scenario YAML file (or use --preset).", show_default=False)
+ScenarioArg = Annotated[Path | None, typer.Argument(help="Scenario YAML file (or use --preset).", show_default=False)]
+PresetOpt = Annotated[
+    str | None, typer.Option("--preset", "-p", help="Name of a shipped preset (see `cloudtwin presets`).")
 ]
-PresetOpt = Annotated[str | None, typer.Option("--preset", "-p", help="Name of a shipped preset (see `cloudtwin presets`).")]
 SetOpt = Annotated[
     list[str] | None,
-    typer.Option("--set", "-s", help="Override a key: dotted path with list indices, value parsed as YAML (repeatable)."),
+    typer.Option(
+        "--set", "-s", help="Override a key: dotted path with list indices, value parsed as YAML (repeatable)."
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of tables.")]
 DbOpt = Annotated[Path, typer.Option("--db", help="DuckDB results file to append to.")]
@@ -110,7 +112,9 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug, not bad input: one line unless debugging
         if os.environ.get("CLOUDTWIN_DEBUG"):
             raise
-        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} (set CLOUDTWIN_DEBUG=1 for a traceback)")
+        err.print(
+            f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} (set CLOUDTWIN_DEBUG=1 for a traceback)"
+        )
         sys.exit(1)
 
 

@@ -21,8 +21,14 @@ def main() -> None:
     for name, description in list_presets():
         # Counted from the model (no arrays); sizes are listed even where this machine could not run them.
         totals = world_totals(load_preset(name))
-        table.add_row(escape(name), escape(description), f"{totals.regions:,}", f"{totals.zones:,}",
-                      f"{totals.datacenters:,}", f"{totals.servers:,}")
+        table.add_row(
+            escape(name),
+            escape(description),
+            f"{totals.regions:,}",
+            f"{totals.zones:,}",
+            f"{totals.datacenters:,}",
+            f"{totals.servers:,}",
+        )
     console = Console(highlight=False)
     if table.row_count == 0:
         console.print("no presets are installed")

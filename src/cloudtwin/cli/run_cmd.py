@@ -86,9 +86,15 @@ def _print_summary(outcome: RunResult, db: Path) -> None:
     s = outcome.to_json()
     zones = [asdict(z) for z in outcome.zones]
     table = Table(title=f"run {s['run_id']}: {s['scenario']} ({s['sim_days']:g} simulated days, {s['policy']})")
-    for col, justify in (("region / zone", "left"), ("servers", "right"), ("arrivals", "right"),
-                         ("refused", "right"), ("refused %", "right"), ("resident VMs (mean)", "right"),
-                         ("vCPUs allocated (mean)", "right")):
+    for col, justify in (
+        ("region / zone", "left"),
+        ("servers", "right"),
+        ("arrivals", "right"),
+        ("refused", "right"),
+        ("refused %", "right"),
+        ("resident VMs (mean)", "right"),
+        ("vCPUs allocated (mean)", "right"),
+    ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     region = None
     for z in zones:
@@ -97,12 +103,24 @@ def _print_summary(outcome: RunResult, db: Path) -> None:
             rows = [r for r in zones if r["region"] == region]
             arrivals = sum(r["arrivals"] for r in rows)
             refused = sum(r["refused"] for r in rows)
-            table.add_row(f"[bold]{region}[/bold]", f"{sum(r['servers'] for r in rows):,}", f"{arrivals:,}",
-                          f"{refused:,}", _pct(refused / arrivals) if arrivals else "-",
-                          f"{sum(r['resident_vms_mean'] for r in rows):,.0f}", "")
-        table.add_row(f"  {z['zone']}", f"{z['servers']:,}", f"{z['arrivals']:,}", f"{z['refused']:,}",
-                      _pct(z["refused"] / z["arrivals"]) if z["arrivals"] else "-",
-                      f"{z['resident_vms_mean']:,.0f}", _pct(z["allocated_vcpu_fraction"]))
+            table.add_row(
+                f"[bold]{region}[/bold]",
+                f"{sum(r['servers'] for r in rows):,}",
+                f"{arrivals:,}",
+                f"{refused:,}",
+                _pct(refused / arrivals) if arrivals else "-",
+                f"{sum(r['resident_vms_mean'] for r in rows):,.0f}",
+                "",
+            )
+        table.add_row(
+            f"  {z['zone']}",
+            f"{z['servers']:,}",
+            f"{z['arrivals']:,}",
+            f"{z['refused']:,}",
+            _pct(z["refused"] / z["arrivals"]) if z["arrivals"] else "-",
+            f"{z['resident_vms_mean']:,.0f}",
+            _pct(z["allocated_vcpu_fraction"]),
+        )
     console.print(table)
     _print_failures(console, s, outcome.vms_interrupted_by_level)
     console.print(
@@ -129,14 +147,28 @@ def _print_failures(console: Console, s: dict, vms_by_level: dict[str, int]) -> 
         console.print(
             f"VMs interrupted {s['vms_interrupted']:,}: restarted {s['vms_restarted']:,}, lost {s['vms_lost']:,},"
             f" still waiting {s['vms_waiting']:,}"
-            + (f"; minutes to restart p50 {p50:.1f}, p99 {p99:.1f}" if p50 is not None else ""))
+            + (f"; minutes to restart p50 {p50:.1f}, p99 {p99:.1f}" if p50 is not None else "")
+        )
     if s["services"]:
         table = Table(title="services")
-        for col in ("service", "replicas", "healthy when", "availability", "downtime min/yr", "incidents",
-                    "longest outage min"):
+        for col in (
+            "service",
+            "replicas",
+            "healthy when",
+            "availability",
+            "downtime min/yr",
+            "incidents",
+            "longest outage min",
+        ):
             table.add_column(col, justify="left" if col == "service" else "right")
         for v in s["services"]:
-            table.add_row(v["name"], str(v["replicas"]), f">= {v['at_least']}", f"{100.0 * v['availability']:.4f} %",
-                          f"{v['downtime_minutes_per_year']:,.1f}", str(v["incidents"]),
-                          f"{v['longest_outage_minutes']:,.1f}")
+            table.add_row(
+                v["name"],
+                str(v["replicas"]),
+                f">= {v['at_least']}",
+                f"{100.0 * v['availability']:.4f} %",
+                f"{v['downtime_minutes_per_year']:,.1f}",
+                str(v["incidents"]),
+                f"{v['longest_outage_minutes']:,.1f}",
+            )
         console.print(table)

@@ -49,13 +49,22 @@ def summary(s: Scenario) -> list[object]:
         f"seed {s.seed}, horizon {horizon.days:g} day{'' if horizon.days == 1 else 's'} from the {horizon.start} state, "
         f"metrics every {horizon.sample_every_minutes:g} min, placement {s.placement.policy}, "
         f"scenario hash {scenario_hash(s)[:12]}",
-        "[bold]world[/bold]: " + ", ".join(_count(n, word) for n, word in (
-            (totals.regions, "region"), (totals.zones, "zone"), (totals.datacenters, "datacenter"),
-            (totals.racks, "rack"), (totals.servers, "server"), (totals.vcpus, "vCPU")))
+        "[bold]world[/bold]: "
+        + ", ".join(
+            _count(n, word)
+            for n, word in (
+                (totals.regions, "region"),
+                (totals.zones, "zone"),
+                (totals.datacenters, "datacenter"),
+                (totals.racks, "rack"),
+                (totals.servers, "server"),
+                (totals.vcpus, "vCPU"),
+            )
+        )
         + f", {_bytes(totals.memory_gib * 2**30, binary=True)} memory",
         _regions_table(s),
-        "[bold]server types[/bold]: " + _join(
-            f"{escape(name)} ({t.vcpus} vCPU, {t.memory_gib:g} GiB)" for name, t in s.server_types.items()),
+        "[bold]server types[/bold]: "
+        + _join(f"{escape(name)} ({t.vcpus} vCPU, {t.memory_gib:g} GiB)" for name, t in s.server_types.items()),
         "[bold]instance types[/bold]: " + _instance_types(s),
     ]
     parts.append(_workloads_table(s.workload) if s.workload else "[bold]workload[/bold]: none")
@@ -75,8 +84,15 @@ def summary(s: Scenario) -> list[object]:
 
 def _regions_table(s: Scenario) -> Table:
     table = Table(box=None, pad_edge=False, show_edge=False)
-    for column, justify in (("region", "left"), ("location", "left"), ("zones", "right"), ("datacenters", "right"),
-                            ("racks", "right"), ("servers", "right"), ("vCPUs", "right")):
+    for column, justify in (
+        ("region", "left"),
+        ("location", "left"),
+        ("zones", "right"),
+        ("datacenters", "right"),
+        ("racks", "right"),
+        ("servers", "right"),
+        ("vCPUs", "right"),
+    ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     spr = s.world.servers_per_rack
     for region in s.world.regions[:_MAX_ROWS]:
@@ -103,8 +119,9 @@ def _workloads_table(workloads: list[Workload]) -> Table:
         targets = w.zones if w.zones is not None else w.regions
         kind = "zones " if w.zones is not None else "regions "
         where = "all zones" if targets is None else kind + _shares(targets, top=3)
-        table.add_row(escape(w.name), escape(_arrivals(w)), escape(_shares(w.instances or {}, top=3)),
-                      _lifetime(w), escape(where))
+        table.add_row(
+            escape(w.name), escape(_arrivals(w)), escape(_shares(w.instances or {}, top=3)), _lifetime(w), escape(where)
+        )
     rest = workloads[_MAX_WORKLOAD_ROWS:]
     if rest:
         rate = sum(w.arrivals.per_hour for w in rest if isinstance(w.arrivals, PoissonArrivals))
@@ -122,8 +139,14 @@ def _services_table(s: Scenario) -> Table:
         table.add_column(column, overflow="fold")
     for svc in s.services[:_MAX_ROWS]:
         where = svc.zones if svc.zones is not None else svc.regions
-        table.add_row(escape(svc.name), escape(svc.instance_type), str(svc.replicas), svc.spread,
-                      f">= {svc.healthy_when.at_least} up", escape(_join(where or ["anywhere"])))
+        table.add_row(
+            escape(svc.name),
+            escape(svc.instance_type),
+            str(svc.replicas),
+            svc.spread,
+            f">= {svc.healthy_when.at_least} up",
+            escape(_join(where or ["anywhere"])),
+        )
     return table
 
 
@@ -170,8 +193,9 @@ def _instance_types(s: Scenario) -> str:
         return "none"
     vcpus = [t.vcpus for t in types.values()]
     prices = [t.price_per_hour for t in types.values()]
-    return (f"{len(types)} ({min(vcpus)}-{max(vcpus)} vCPU, ${min(prices):.3f}-{max(prices):.3f}/h): "
-            + escape(_shares(list(types), top=8)))
+    return f"{len(types)} ({min(vcpus)}-{max(vcpus)} vCPU, ${min(prices):.3f}-{max(prices):.3f}/h): " + escape(
+        _shares(list(types), top=8)
+    )
 
 
 def _failures(failures: Failures | str | None) -> str:

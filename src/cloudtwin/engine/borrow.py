@@ -26,6 +26,7 @@ def _strip(context, builder, aryty, value):  # type: ignore[no-untyped-def]
 def borrowed(typingctx, value):  # type: ignore[no-untyped-def]
     """An array, or a (named) tuple whose array members are, without reference counting."""
     if isinstance(value, types.Array):
+
         def codegen_array(context, builder, signature, args):  # type: ignore[no-untyped-def]
             return _strip(context, builder, signature.args[0], args[0])
 

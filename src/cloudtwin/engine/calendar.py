@@ -80,13 +80,13 @@ def aligned_words(words: int) -> np.ndarray:
     """np.zeros(words, int64) starting on a 64-byte boundary (pairs never straddle a cache line)."""
     buf = np.zeros(words + 8, dtype=np.int64)
     skip = (-buf.ctypes.data % 64) // 8
-    return buf[skip:skip + words]
+    return buf[skip : skip + words]
 
 
 def _empty_buckets() -> np.ndarray:
     buckets = np.zeros(BUCKET_WIDTH * RING + 16, dtype=np.int32)
     skip = (-buckets.ctypes.data % 64) // 4
-    buckets = buckets[skip:skip + BUCKET_WIDTH * RING]
+    buckets = buckets[skip : skip + BUCKET_WIDTH * RING]
     buckets[B_HEAD::BUCKET_WIDTH] = -1
     buckets[B_TAIL::BUCKET_WIDTH] = -1
     return buckets
@@ -95,11 +95,17 @@ def _empty_buckets() -> np.ndarray:
 def new_queue(capacity: int, width_s: float = 1.0, start_s: float = 0.0) -> EventQueue:
     """An empty queue with room for about `capacity` ring entries (it grows: `grow`)."""
     blocks = max(capacity // BLOCK, 1) + RING // 8
-    q = EventQueue(run=aligned_words(2 * BUCKET_TARGET * 4), late=hp.new_heap(256), far=hp.new_heap(1024),
-                   pool=aligned_words(BLOCK_WORDS * blocks), block_next=np.full(blocks, -1, dtype=np.int32),
-                   free_blocks=np.arange(blocks - 1, -1, -1, dtype=np.int32),
-                   buckets=_empty_buckets(), qc=np.zeros(N_QC, dtype=np.int64),
-                   qf=np.zeros(N_QF, dtype=np.float64))
+    q = EventQueue(
+        run=aligned_words(2 * BUCKET_TARGET * 4),
+        late=hp.new_heap(256),
+        far=hp.new_heap(1024),
+        pool=aligned_words(BLOCK_WORDS * blocks),
+        block_next=np.full(blocks, -1, dtype=np.int32),
+        free_blocks=np.arange(blocks - 1, -1, -1, dtype=np.int32),
+        buckets=_empty_buckets(),
+        qc=np.zeros(N_QC, dtype=np.int64),
+        qf=np.zeros(N_QF, dtype=np.float64),
+    )
     q.qc[FREE_N] = blocks
     set_width(q, width_s, start_s)
     return q

@@ -27,7 +27,7 @@ import numpy as np
 from cloudtwin.arrivals import Arrivals
 from cloudtwin.engine import calendar as cq
 from cloudtwin.engine import heap as hp
-from cloudtwin.engine import loop, pinned, state
+from cloudtwin.engine import interventions, loop, state
 from cloudtwin.engine import queue_growth as qg
 from cloudtwin.engine.inputs import check_arrivals, initial_departure_rate
 from cloudtwin.engine.metrics import Counters, Samples
@@ -42,11 +42,20 @@ TUNE_FACTOR = 4.0  # re-bucket a non-empty queue only when the ideal width is th
 class Engine:
     """A fleet of servers in zones, a placement policy, VMs coming and going; see the module docstring."""
 
-    def __init__(self, server_vcpus: np.ndarray, server_memory_mib: np.ndarray, zone_server_start: np.ndarray,
-                 server_zone: np.ndarray | None = None, server_datacenter: np.ndarray | None = None,
-                 n_datacenters: int | None = None, policy: str = "first-fit",
-                 seed: int | np.random.SeedSequence = 0, sample_every_s: float = 3600.0,
-                 vm_capacity_hint: int = 1 << 16, start_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        server_vcpus: np.ndarray,
+        server_memory_mib: np.ndarray,
+        zone_server_start: np.ndarray,
+        server_zone: np.ndarray | None = None,
+        server_datacenter: np.ndarray | None = None,
+        n_datacenters: int | None = None,
+        policy: str = "first-fit",
+        seed: int | np.random.SeedSequence = 0,
+        sample_every_s: float = 3600.0,
+        vm_capacity_hint: int = 1 << 16,
+        start_s: float = 0.0,
+    ) -> None:
         self._cap = build_capacity(server_vcpus, server_memory_mib, zone_server_start, policy, seed)
         zone_of = self._cap.server_zone
         n = len(zone_of)
@@ -136,9 +145,24 @@ class Engine:
         try:
             i = 0
             while True:
-                status, i = loop.run(self._cap, self._vms, self._queue, self._met, self._cnt, self._clk, a.time_s,
-                                     a.vcpus, a.memory_mib, a.instance_type, a.zone, a.lifetime_s, a.workload,
-                                     i, t_end, mode)
+                status, i = loop.run(
+                    self._cap,
+                    self._vms,
+                    self._queue,
+                    self._met,
+                    self._cnt,
+                    self._clk,
+                    a.time_s,
+                    a.vcpus,
+                    a.memory_mib,
+                    a.instance_type,
+                    a.zone,
+                    a.lifetime_s,
+                    a.workload,
+                    i,
+                    t_end,
+                    mode,
+                )
                 if status == loop.DONE:
                     break
                 if status == loop.NEED_VM_ROOM:
@@ -158,7 +182,7 @@ class Engine:
         self._collect_ticks()
 
     def _renumber(self) -> None:
-        seqs = self._vms.hot[state.V_SEQ::state.HOT_WIDTH]
+        seqs = self._vms.hot[state.V_SEQ :: state.HOT_WIDTH]
         width = float(self._queue.qf[cq.WIDTH_S])
         self._queue, self._cnt[state.NEXT_SEQ] = qg.rebuild(self._queue, width, self.now_s, seqs)
 
@@ -206,8 +230,9 @@ class Engine:
         if kind not in self._handlers:
             raise EngineError(f"no handler registered for event kind {kind}")
         if not (np.isfinite(time_s) and time_s >= self.now_s) or not 0 <= payload < hp.SLOT_LIMIT:
-            raise EngineError(f"an event needs now <= time_s < inf and 0 <= payload < {hp.SLOT_LIMIT} "
-                              f"(got {time_s}, {payload})")
+            raise EngineError(
+                f"an event needs now <= time_s < inf and 0 <= payload < {hp.SLOT_LIMIT} (got {time_s}, {payload})"
+            )
         self._ensure_room(1)
         seq = int(self._cnt[state.NEXT_SEQ])
         self._cnt[state.NEXT_SEQ] += 1
@@ -241,10 +266,10 @@ class Engine:
         """Interrupt every VM on `servers` now; returns their columns (server, vcpus, memory_mib,
         instance_type, zone, workload, start_s, remaining_s). Their departures are dropped lazily."""
         srv = np.unique(self._servers(servers))  # a server listed twice is evicted once
-        k = int(loop.vms_on_servers(self._vms, srv))
+        k = int(interventions.vms_on_servers(self._vms, srv))
         slots = np.empty(k, dtype=np.int64)
         on = np.empty(k, dtype=np.int64)
-        loop.evict_servers(self._cap, self._vms, self._met, self._cnt, srv, self.now_s, slots, on)
+        interventions.evict_servers(self._cap, self._vms, self._met, self._cnt, srv, self.now_s, slots, on)
         out = self._columns(slots)
         out["server"] = on
         out["remaining_s"] = out.pop("end_s") - self.now_s
@@ -255,11 +280,17 @@ class Engine:
         hot = self._vms.hot.reshape(-1, state.HOT_WIDTH)[slots]
         times = self._vms.times.reshape(-1, state.TIME_WIDTH)[slots]
         size = hot[:, state.V_SIZE]
-        return {"slot": slots, "server": hot[:, state.V_SERVER].astype(np.int64),
-                "vcpus": size & state.SIZE_MASK, "memory_mib": hot[:, state.V_MEMORY_MIB].astype(np.int64),
-                "instance_type": hot[:, state.V_INSTANCE_TYPE].copy(), "zone": size >> state.SIZE_BITS,
-                "workload": hot[:, state.V_WORKLOAD].copy(), "start_s": times[:, state.T_START_S].copy(),
-                "end_s": times[:, state.T_END_S].copy()}
+        return {
+            "slot": slots,
+            "server": hot[:, state.V_SERVER].astype(np.int64),
+            "vcpus": size & state.SIZE_MASK,
+            "memory_mib": hot[:, state.V_MEMORY_MIB].astype(np.int64),
+            "instance_type": hot[:, state.V_INSTANCE_TYPE].copy(),
+            "zone": size >> state.SIZE_BITS,
+            "workload": hot[:, state.V_WORKLOAD].copy(),
+            "start_s": times[:, state.T_START_S].copy(),
+            "end_s": times[:, state.T_END_S].copy(),
+        }
 
     def place_now(self, vms: Arrivals) -> np.ndarray:
         """Place VMs at the current time by the policy (e.g. restarts); returns each one's server or -1.
@@ -269,8 +300,21 @@ class Engine:
         check_arrivals(vms, self.n_zones, EngineError, -np.inf, timed=False)
         self._ensure_room(len(vms))
         servers = np.empty(len(vms), dtype=np.int64)
-        loop.place_batch(self._cap, self._vms, self._queue, self._met, self._cnt, self.now_s, vms.vcpus,
-                         vms.memory_mib, vms.instance_type, vms.zone, vms.lifetime_s, vms.workload, servers)
+        interventions.place_batch(
+            self._cap,
+            self._vms,
+            self._queue,
+            self._met,
+            self._cnt,
+            self.now_s,
+            vms.vcpus,
+            vms.memory_mib,
+            vms.instance_type,
+            vms.zone,
+            vms.lifetime_s,
+            vms.workload,
+            servers,
+        )
         return servers
 
     def place_in(self, vm: Arrivals, lo: np.ndarray, hi: np.ndarray) -> int:
@@ -286,9 +330,24 @@ class Engine:
         if lo.shape != hi.shape or np.any(lo < zlo) or np.any(hi > zhi) or np.any(lo[1:] < hi[:-1]):
             raise EngineError(f"place_in: ranges must be ascending, disjoint and inside zone {z} [{zlo}, {zhi})")
         self._ensure_room(1)
-        return int(pinned.place_in_ranges(self._cap, self._vms, self._queue, self._met, self._cnt, self.now_s,
-                                          int(vm.vcpus[0]), int(vm.memory_mib[0]), int(vm.instance_type[0]), z,
-                                          int(vm.workload[0]), float(vm.lifetime_s[0]), lo, hi))
+        return int(
+            interventions.place_in_ranges(
+                self._cap,
+                self._vms,
+                self._queue,
+                self._met,
+                self._cnt,
+                self.now_s,
+                int(vm.vcpus[0]),
+                int(vm.memory_mib[0]),
+                int(vm.instance_type[0]),
+                z,
+                int(vm.workload[0]),
+                float(vm.lifetime_s[0]),
+                lo,
+                hi,
+            )
+        )
 
     # ------------------------------------------------------------------ reporting
 
@@ -318,8 +377,9 @@ class Engine:
             raise EngineError("an interval cannot be closed from inside an event handler")
         self._collect_ticks()
         m, now = self._met, self.now_s
-        row = Samples.from_buffers(np.array([now]), np.array([now - self._last_sample_s]), m.zone[None].copy(),
-                                   m.datacenter[None].copy())
+        row = Samples.from_buffers(
+            np.array([now]), np.array([now - self._last_sample_s]), m.zone[None].copy(), m.datacenter[None].copy()
+        )
         loop.close_counts(m)
         self._last_sample_s = now
         return row
@@ -328,8 +388,12 @@ class Engine:
         """Every metric tick taken so far (not yet handed out by `take_samples`)."""
         z, d = self.n_zones, self.n_datacenters
         if not self._ticks:
-            return Samples.from_buffers(np.zeros(0), np.zeros(0), np.zeros((0, z, state.N_ZONE_COLUMNS), np.int64),
-                                        np.zeros((0, d, state.N_DC_COLUMNS), np.int64))
+            return Samples.from_buffers(
+                np.zeros(0),
+                np.zeros(0),
+                np.zeros((0, z, state.N_ZONE_COLUMNS), np.int64),
+                np.zeros((0, d, state.N_DC_COLUMNS), np.int64),
+            )
         return Samples.from_buffers(*(np.concatenate(part) for part in zip(*self._ticks)))
 
     def take_samples(self) -> Samples:
@@ -344,14 +408,21 @@ class Engine:
         c, m, now = self._cnt, self._met, self.now_s
         for z in range(self.n_zones):
             loop.integrate_zone(m, z, now)
-        zone_counts = m.zone_total + m.zone[:, state.Z_ARRIVALS:]  # closed intervals + the open one
+        zone_counts = m.zone_total + m.zone[:, state.Z_ARRIVALS :]  # closed intervals + the open one
         dc_vcpu_seconds = m.datacenter[:, state.D_VCPUS] * now - m.datacenter_vcpu_moment
         return Counters(
-            arrivals=int(c[state.ARRIVALS]), accepted=int(c[state.ACCEPTED]), refused=int(c[state.REFUSED]),
-            departures=int(c[state.DEPARTURES]), events=int(c[state.ARRIVALS] + c[state.DEPARTURES]),
-            initial_placed=int(c[state.INITIAL_PLACED]), initial_refused=int(c[state.INITIAL_REFUSED]),
-            evicted=int(c[state.EVICTED]), stale_dropped=int(c[state.STALE]),
-            resident_vms=int(m.zone[:, state.Z_VMS].sum()), start_s=float(self._clk[state.ORIGIN_S]), now_s=now,
+            arrivals=int(c[state.ARRIVALS]),
+            accepted=int(c[state.ACCEPTED]),
+            refused=int(c[state.REFUSED]),
+            departures=int(c[state.DEPARTURES]),
+            events=int(c[state.ARRIVALS] + c[state.DEPARTURES]),
+            initial_placed=int(c[state.INITIAL_PLACED]),
+            initial_refused=int(c[state.INITIAL_REFUSED]),
+            evicted=int(c[state.EVICTED]),
+            stale_dropped=int(c[state.STALE]),
+            resident_vms=int(m.zone[:, state.Z_VMS].sum()),
+            start_s=float(self._clk[state.ORIGIN_S]),
+            now_s=now,
             zone_vm_seconds=m.zone_integral[:, state.I_VMS].copy(),
             zone_vcpu_seconds=m.zone_integral[:, state.I_VCPUS].copy(),
             zone_memory_mib_seconds=m.zone_integral[:, state.I_MEMORY_MIB].copy(),
@@ -361,7 +432,8 @@ class Engine:
             zone_departures=zone_counts[:, state.ZT_DEPARTURES].copy(),
             datacenter_placements=m.datacenter_total + m.datacenter[:, state.D_PLACEMENTS],
             datacenter_vcpu_seconds=dc_vcpu_seconds,
-            datacenter_capacity_vcpus=self.datacenter_capacity_vcpus.copy())
+            datacenter_capacity_vcpus=self.datacenter_capacity_vcpus.copy(),
+        )
 
     def free_vcpus(self) -> np.ndarray:
         """Free vCPUs per server (a down server shows what it would have free)."""

@@ -17,9 +17,14 @@ from cloudtwin.engine.inputs import check_arrivals
 from cloudtwin.errors import PlacementError
 
 
-def simulate_explicit(server_vcpus: np.ndarray, server_memory_mib: np.ndarray, zone_server_start: np.ndarray,
-                      arrivals: Arrivals, policy: str = "first-fit",
-                      seed: int | np.random.SeedSequence = 0) -> dict[str, object]:
+def simulate_explicit(
+    server_vcpus: np.ndarray,
+    server_memory_mib: np.ndarray,
+    zone_server_start: np.ndarray,
+    arrivals: Arrivals,
+    policy: str = "first-fit",
+    seed: int | np.random.SeedSequence = 0,
+) -> dict[str, object]:
     """Place `arrivals` on an empty fleet and run until right after the last one.
 
     Returns accepted, rejected, departures, events, arrivals, sim_time_s, the
@@ -38,8 +43,9 @@ def simulate_explicit(server_vcpus: np.ndarray, server_memory_mib: np.ndarray, z
         little = len(arrivals) / arrivals.time_s[-1] * float(arrivals.lifetime_s.mean())
         bound = min(bound, int(1.25 * little) + 1024)
     t0 = time.perf_counter()
-    engine = Engine(vcpus, server_memory_mib, starts, policy=policy, seed=seed, sample_every_s=np.inf,
-                    vm_capacity_hint=bound)
+    engine = Engine(
+        vcpus, server_memory_mib, starts, policy=policy, seed=seed, sample_every_s=np.inf, vm_capacity_hint=bound
+    )
     engine.run_explicit(arrivals, check=False)  # checked above, outside the timing
     wall = time.perf_counter() - t0
     c = engine.counters()

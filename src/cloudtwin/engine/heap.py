@@ -102,7 +102,7 @@ def new_heap(capacity: int) -> np.ndarray:
     words = 2 * (capacity + 1)
     buf = np.zeros(words + 8, dtype=np.int64)
     skip = (-buf.ctypes.data % 64) // 8
-    return buf[skip:skip + words]
+    return buf[skip : skip + words]
 
 
 def heap_capacity(h: np.ndarray) -> int:

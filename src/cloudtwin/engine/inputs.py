@@ -13,8 +13,17 @@ UNSORTED, EARLY, LATE, ZONE, VCPUS, MEMORY, LIFETIME = range(7)
 
 
 @njit(cache=True, nogil=True)
-def _first_bad(time_s: np.ndarray, zone: np.ndarray, vcpus: np.ndarray, memory_mib: np.ndarray,
-               lifetime_s: np.ndarray, n_zones: int, not_before_s: float, before_s: float, timed: bool) -> np.ndarray:
+def _first_bad(
+    time_s: np.ndarray,
+    zone: np.ndarray,
+    vcpus: np.ndarray,
+    memory_mib: np.ndarray,
+    lifetime_s: np.ndarray,
+    n_zones: int,
+    not_before_s: float,
+    before_s: float,
+    timed: bool,
+) -> np.ndarray:
     """The first index breaking each rule (see the slot names), -1 where none does."""
     out = np.full(7, -1, dtype=np.int64)
     for k in range(len(zone)):
@@ -37,24 +46,36 @@ def _first_bad(time_s: np.ndarray, zone: np.ndarray, vcpus: np.ndarray, memory_m
     return out
 
 
-def check_arrivals(arrivals: Arrivals, n_zones: int, error: type[CloudtwinError], not_before_s: float,
-                   before_s: float = np.inf, timed: bool = True) -> None:
+def check_arrivals(
+    arrivals: Arrivals,
+    n_zones: int,
+    error: type[CloudtwinError],
+    not_before_s: float,
+    before_s: float = np.inf,
+    timed: bool = True,
+) -> None:
     """Raise `error` listing every way `arrivals` breaks the engine's input contract (`timed`: check time_s)."""
     if not isinstance(arrivals, Arrivals):
         raise error(f"arrivals must be a cloudtwin.arrivals.Arrivals (got {type(arrivals).__name__})")
     if len(arrivals) == 0:
         return
     a = arrivals
-    bad = _first_bad(a.time_s, a.zone, a.vcpus, a.memory_mib, a.lifetime_s, n_zones, float(not_before_s),
-                     float(before_s), timed)
+    bad = _first_bad(
+        a.time_s, a.zone, a.vcpus, a.memory_mib, a.lifetime_s, n_zones, float(not_before_s), float(before_s), timed
+    )
     problems = []
     if bad[UNSORTED] >= 0:
         problems.append("arrivals.time_s must be finite and sorted ascending")
     elif bad[EARLY] >= 0 or bad[LATE] >= 0:
-        problems.append(f"arrivals.time_s must lie in [{not_before_s}, {before_s}) "
-                        f"(got {a.time_s[0]} .. {a.time_s[-1]})")
-    for name, slot, rule in (("zone", ZONE, f"in [0, {n_zones})"), ("vcpus", VCPUS, ">= 1"),
-                             ("memory_mib", MEMORY, ">= 0"), ("lifetime_s", LIFETIME, "finite and >= 0")):
+        problems.append(
+            f"arrivals.time_s must lie in [{not_before_s}, {before_s}) (got {a.time_s[0]} .. {a.time_s[-1]})"
+        )
+    for name, slot, rule in (
+        ("zone", ZONE, f"in [0, {n_zones})"),
+        ("vcpus", VCPUS, ">= 1"),
+        ("memory_mib", MEMORY, ">= 0"),
+        ("lifetime_s", LIFETIME, "finite and >= 0"),
+    ):
         if bad[slot] >= 0:
             k = int(bad[slot])
             problems.append(f"arrivals.{name}[{k}]: must be {rule} (got {getattr(a, name)[k]})")

@@ -31,7 +31,6 @@ from cloudtwin.engine.state import (
     EVENT_PAYLOAD,
     EVENT_SEQ,
     EVENT_TIME_S,
-    EVICTED,
     HOT_WIDTH,
     I_MEMORY_MIB,
     I_VCPUS,
@@ -88,7 +87,7 @@ from cloudtwin.placement.index import (
 AHEAD_ROW, AHEAD_PATH, AHEAD_BITS = 12, 6, 3
 AHEAD_PUSH = 4
 AHEAD_CHOICE = 4  # best fit's first bitmap word for the arrival this far ahead, its server's data at half of it
-I64 = np.int64  # start_vm's int arguments, cast by every caller: one compiled signature (pinned.py passes int64)
+I64 = np.int64  # start_vm's int arguments, cast by every caller: one compiled signature (interventions.py passes int64)
 # run() statuses
 DONE, NEED_VM_ROOM, NEED_QUEUE_ROOM, NEED_TICK_ROOM, NEED_RENUMBER, EVENT = range(6)
 # run() modes
@@ -137,8 +136,21 @@ def _account(met: Metrics, s: int, z: int, c: int, m: int, sign: int, t: float) 
 
 
 @njit(cache=True, forceinline=True)
-def start_vm(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt: np.ndarray, t: float, s: int,
-             c: int, m: int, itype: int, z: int, wl: int, life: float) -> int:
+def start_vm(
+    cap: Capacity,
+    vms: VmTable,
+    q: cq.EventQueue,
+    met: Metrics,
+    cnt: np.ndarray,
+    t: float,
+    s: int,
+    c: int,
+    m: int,
+    itype: int,
+    z: int,
+    wl: int,
+    life: float,
+) -> int:
     """Put a VM on server s (zone z) at time t, schedule its departure at t + life; returns s's datacenter.
 
     The caller ensures a free slot, queue room and a seq below the limit.
@@ -265,8 +277,18 @@ def _prefetch_departures(cap: Capacity, vms: VmTable, q: cq.EventQueue) -> None:
 
 
 @njit(cache=True, inline="always")
-def _prefetch_arrivals(cap: Capacity, vms: VmTable, q: cq.EventQueue, clk: np.ndarray, a_time: np.ndarray,
-                       a_vcpus: np.ndarray, a_zone: np.ndarray, a_life: np.ndarray, i: int, mode: int) -> None:
+def _prefetch_arrivals(
+    cap: Capacity,
+    vms: VmTable,
+    q: cq.EventQueue,
+    clk: np.ndarray,
+    a_time: np.ndarray,
+    a_vcpus: np.ndarray,
+    a_zone: np.ndarray,
+    a_life: np.ndarray,
+    i: int,
+    mode: int,
+) -> None:
     """Software pipeline over the coming arrivals: the queue slot of the one AHEAD_PUSH on; for the one
     AHEAD_CHOICE on, the bitmap word best fit will read, and for the one half as far, the leaf and the list
     head's row of the server best fit would pick (guesses: only cache hints)."""
@@ -288,8 +310,17 @@ def _prefetch_arrivals(cap: Capacity, vms: VmTable, q: cq.EventQueue, clk: np.nd
 
 
 @njit(cache=True, inline="always")
-def _pop_event(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt: np.ndarray, clk: np.ndarray,
-               src: int, k0: int, k1: int) -> int:
+def _pop_event(
+    cap: Capacity,
+    vms: VmTable,
+    q: cq.EventQueue,
+    met: Metrics,
+    cnt: np.ndarray,
+    clk: np.ndarray,
+    src: int,
+    k0: int,
+    k1: int,
+) -> int:
     """Take the queue's next entry (from `src`, as peeked): a departure (or drop a stale one); park any other
     kind for Python."""
     cq.drop(q, src)
@@ -315,8 +346,9 @@ def _pop_event(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt:
 
 
 @njit(cache=True, forceinline=True)
-def _events_until(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt: np.ndarray, clk: np.ndarray,
-                  t: float) -> int:
+def _events_until(
+    cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt: np.ndarray, clk: np.ndarray, t: float
+) -> int:
     """Process queued events with time <= t, taking every tick due strictly before each."""
     while True:
         src, k0, k1 = cq.peek(q)
@@ -341,9 +373,24 @@ def _events_until(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, c
 
 
 @njit(cache=True, nogil=True)
-def run(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt: np.ndarray, clk: np.ndarray,
-        a_time: np.ndarray, a_vcpus: np.ndarray, a_mem: np.ndarray, a_type: np.ndarray, a_zone: np.ndarray,
-        a_life: np.ndarray, a_workload: np.ndarray, i: int, t_end: float, mode: int) -> tuple[int, int]:
+def run(
+    cap: Capacity,
+    vms: VmTable,
+    q: cq.EventQueue,
+    met: Metrics,
+    cnt: np.ndarray,
+    clk: np.ndarray,
+    a_time: np.ndarray,
+    a_vcpus: np.ndarray,
+    a_mem: np.ndarray,
+    a_type: np.ndarray,
+    a_zone: np.ndarray,
+    a_life: np.ndarray,
+    a_workload: np.ndarray,
+    i: int,
+    t_end: float,
+    mode: int,
+) -> tuple[int, int]:
     """Handle arrivals i.. of the chunk (and, in ADVANCE mode, events up to t_end); returns (status, next i).
 
     EXPLICIT: stop right after the last arrival. ADVANCE: then also process queued
@@ -401,57 +448,3 @@ def run(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt: np.nda
                 return NEED_TICK_ROOM, i
         clk[NOW_S] = t_end
     return DONE, i
-
-
-@njit(cache=True, nogil=True)
-def evict_servers(cap: Capacity, vms: VmTable, met: Metrics, cnt: np.ndarray, servers: np.ndarray, t: float,
-                  out_slot: np.ndarray, out_server: np.ndarray) -> int:
-    """Interrupt every VM on `servers` at time t (their departures go stale); returns how many.
-
-    Walks exactly each server's VM list. Slots and servers of the interrupted VMs
-    are written to `out_slot` / `out_server` (sized by the caller to the VM count)
-    before the slots are recycled, so the caller reads their rows first.
-    """
-    cap, vms, met, cnt = borrowed(cap), borrowed(vms), borrowed(met), borrowed(cnt)  # type: ignore[call-arg]
-    k = 0
-    for s in servers:
-        slot = vms.first_vm[s]
-        while slot >= 0:
-            out_slot[k] = slot
-            out_server[k] = s
-            k += 1
-            slot = vms.hot[HOT_WIDTH * slot + V_NEXT]
-    for j in range(k):
-        stop_vm(cap, vms, met, cnt, out_slot[j], t)
-    cnt[EVICTED] += k
-    return k
-
-
-@njit(cache=True, nogil=True)
-def vms_on_servers(vms: VmTable, servers: np.ndarray) -> int:
-    """How many VMs the given servers host (walks their lists)."""
-    k = 0
-    for s in servers:
-        slot = vms.first_vm[s]
-        while slot >= 0:
-            k += 1
-            slot = vms.hot[HOT_WIDTH * slot + V_NEXT]
-    return k
-
-
-@njit(cache=True, nogil=True)
-def place_batch(cap: Capacity, vms: VmTable, q: cq.EventQueue, met: Metrics, cnt: np.ndarray, t: float,
-                a_vcpus: np.ndarray, a_mem: np.ndarray, a_type: np.ndarray, a_zone: np.ndarray,
-                a_life: np.ndarray, a_workload: np.ndarray, out_server: np.ndarray) -> None:
-    """Place VMs at time t by the policy, uncounted (restarts); out_server[j] = server or -1.
-
-    The caller ensures len(a_vcpus) free slots, queue room and seqs.
-    """
-    cap, vms, met, q, cnt = borrowed(cap), borrowed(vms), borrowed(met), borrowed(q), borrowed(cnt)  # type: ignore[call-arg]
-    for j in range(len(a_vcpus)):
-        z = a_zone[j]
-        s = choose(cap, z, a_vcpus[j], a_mem[j])
-        out_server[j] = s
-        if s >= 0:
-            start_vm(cap, vms, q, met, cnt, t, s, I64(a_vcpus[j]), a_mem[j], I64(a_type[j]), I64(z), I64(a_workload[j]),
-                     a_life[j])

@@ -36,11 +36,16 @@ class Samples:
         return len(self.time_s)
 
     @classmethod
-    def from_buffers(cls, time_s: np.ndarray, interval_s: np.ndarray, zone: np.ndarray,
-                     datacenter: np.ndarray) -> Samples:
+    def from_buffers(
+        cls, time_s: np.ndarray, interval_s: np.ndarray, zone: np.ndarray, datacenter: np.ndarray
+    ) -> Samples:
         """From stacked tick buffers: zone (T, Z, 6), datacenter (T, D, 4) in `state` column order."""
-        return cls(time_s, interval_s, *(np.ascontiguousarray(zone[:, :, k]) for k in range(6)),
-                   *(np.ascontiguousarray(datacenter[:, :, k]) for k in range(4)))
+        return cls(
+            time_s,
+            interval_s,
+            *(np.ascontiguousarray(zone[:, :, k]) for k in range(6)),
+            *(np.ascontiguousarray(datacenter[:, :, k]) for k in range(4)),
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,8 +95,9 @@ class Counters:
     @property
     def zone_resident_vms_mean(self) -> np.ndarray:
         """Time-averaged resident VMs per zone over the elapsed time (NaN before any time passed)."""
-        return self.zone_vm_seconds / self.elapsed_s if self.elapsed_s > 0 else np.full_like(self.zone_vm_seconds,
-                                                                                              np.nan)
+        return (
+            self.zone_vm_seconds / self.elapsed_s if self.elapsed_s > 0 else np.full_like(self.zone_vm_seconds, np.nan)
+        )
 
     @property
     def zone_allocated_vcpu_fraction(self) -> np.ndarray:

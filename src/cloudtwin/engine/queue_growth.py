@@ -126,8 +126,9 @@ def _bucket_counts(k0: np.ndarray, per_width: float, cur: int) -> tuple[int, int
     return int(late.sum()), int(ring.sum()), int(far.sum()), per_bucket
 
 
-def rebuild(q: EventQueue, width_s: float, now_s: float, vm_event_seq: np.ndarray | None = None) -> tuple[
-        EventQueue, int]:
+def rebuild(
+    q: EventQueue, width_s: float, now_s: float, vm_event_seq: np.ndarray | None = None
+) -> tuple[EventQueue, int]:
     """The same entries re-bucketed at `width_s` (renumbered if `vm_event_seq` is given); returns (queue, next seq).
 
     Every entry's time must be >= now_s (true of a queue between events).
@@ -163,7 +164,7 @@ def grow(q: EventQueue, blocks: int = 0, late: int = 0, far: int = 0, run: int =
         free_blocks = np.empty(have + more, dtype=np.int32)
         n_free = int(c[FREE_N])
         free_blocks[:more] = np.arange(have + more - 1, have - 1, -1, dtype=np.int32)  # new ones used last
-        free_blocks[more:more + n_free] = q.free_blocks[:n_free]
+        free_blocks[more : more + n_free] = q.free_blocks[:n_free]
         c[FREE_N] = n_free + more
         q = q._replace(pool=pool, block_next=block_next, free_blocks=free_blocks)
     for name, n_key, extra in (("late", LATE_N, late), ("far", FAR_N, far)):

@@ -101,14 +101,18 @@ def _aligned(n: int, dtype: type, align: int = 64) -> np.ndarray:
     size = np.dtype(dtype).itemsize
     buf: np.ndarray = np.zeros(n + align // size, dtype=dtype)
     skip = (-buf.ctypes.data % align) // size
-    return buf[skip:skip + n]
+    return buf[skip : skip + n]
 
 
 def new_vm_table(capacity: int, n_servers: int) -> VmTable:
     """An empty table of `capacity` slots (zero pages: nothing is touched before a slot is used)."""
     hot = _aligned(HOT_WIDTH * capacity, np.int32)
-    return VmTable(hot=hot, times=hot.view(np.float64), free=np.zeros(capacity, dtype=np.int32),
-                   first_vm=np.full(n_servers, -1, dtype=np.int32))
+    return VmTable(
+        hot=hot,
+        times=hot.view(np.float64),
+        free=np.zeros(capacity, dtype=np.int32),
+        first_vm=np.full(n_servers, -1, dtype=np.int32),
+    )
 
 
 def vm_capacity(vms: VmTable) -> int:
@@ -133,7 +137,9 @@ def live_slots(vms: VmTable, counters: np.ndarray) -> np.ndarray:
 def new_metrics(zone_dc_lo: np.ndarray, zone_dc_hi: np.ndarray, dc_server_start: np.ndarray) -> Metrics:
     n_zones, n_datacenters = len(zone_dc_lo), len(dc_server_start) - 1
     return Metrics(
-        zone_dc_lo=zone_dc_lo, zone_dc_hi=zone_dc_hi, dc_server_start=dc_server_start,
+        zone_dc_lo=zone_dc_lo,
+        zone_dc_hi=zone_dc_hi,
+        dc_server_start=dc_server_start,
         zone=np.zeros((n_zones, N_ZONE_COLUMNS), dtype=np.int64),
         datacenter=np.zeros((n_datacenters, N_DC_COLUMNS), dtype=np.int64),
         zone_integral=np.zeros((n_zones, 3), dtype=np.float64),
@@ -147,8 +153,9 @@ def new_metrics(zone_dc_lo: np.ndarray, zone_dc_hi: np.ndarray, dc_server_start:
     )
 
 
-def datacenter_layout(zone_start: np.ndarray, server_datacenter: np.ndarray,
-                      n_datacenters: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def datacenter_layout(
+    zone_start: np.ndarray, server_datacenter: np.ndarray, n_datacenters: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(zone_dc_lo, zone_dc_hi, dc_server_start) of `Metrics`; None if datacenters are not contiguous
     server ranges that each sit inside one zone."""
     dc = np.asarray(server_datacenter, dtype=np.int64)

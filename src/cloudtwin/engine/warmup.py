@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from cloudtwin.arrivals import Arrivals
-from cloudtwin.engine import loop, pinned
+from cloudtwin.engine import interventions, loop
 from cloudtwin.engine.core import Engine
 
 COMPILE_NOTICE_S = 1.0  # a warm-up longer than this compiled something (loading the cache takes ~0.1 s)
@@ -41,7 +41,9 @@ class reporting:  # noqa: N801  (used as a function: `with reporting(listener): 
 def engine_cached(failures: bool = False) -> bool | None:
     """Whether numba's cache holds the event loop (and, with `failures`, the failure paths) for these sources:
     False means `compile_engine` will compile (~20 s); None if the cache cannot be read (numba changed)."""
-    entry_points = [loop.run] + ([loop.place_batch, loop.evict_servers, pinned.place_in_ranges] if failures else [])
+    entry_points = [loop.run] + (
+        [interventions.place_batch, interventions.evict_servers, interventions.place_in_ranges] if failures else []
+    )
     try:
         return all(bool(f._cache._cache_file._load_index()) for f in entry_points)  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001  (numba internals: an unknown shape means "cannot tell")
@@ -49,24 +51,40 @@ def engine_cached(failures: bool = False) -> bool | None:
 
 
 def _arrivals(time_s: np.ndarray, vcpus: np.ndarray, zone: np.ndarray, lifetime_s: np.ndarray) -> Arrivals:
-    return Arrivals.from_columns(time_s=time_s, vcpus=vcpus, memory_mib=1024 * vcpus, zone=zone,
-                                 lifetime_s=lifetime_s, instance_type=np.zeros(len(time_s)),
-                                 workload=np.zeros(len(time_s)))
+    return Arrivals.from_columns(
+        time_s=time_s,
+        vcpus=vcpus,
+        memory_mib=1024 * vcpus,
+        zone=zone,
+        lifetime_s=lifetime_s,
+        instance_type=np.zeros(len(time_s)),
+        workload=np.zeros(len(time_s)),
+    )
 
 
 def _exercise(policy: str, failures: bool) -> None:
     """Drive a 4-server, 2-zone engine through what a run does (growth, retuning, ticks, handlers)."""
-    engine = Engine(np.full(4, 16, dtype=np.int32), np.full(4, 65536, dtype=np.int64),
-                    np.array([0, 2, 4], dtype=np.int64), np.array([0, 0, 1, 1], dtype=np.int32),
-                    np.array([0, 0, 1, 1], dtype=np.int32), 2, policy, np.random.SeedSequence(0),
-                    sample_every_s=1.0, vm_capacity_hint=16)
+    engine = Engine(
+        np.full(4, 16, dtype=np.int32),
+        np.full(4, 65536, dtype=np.int64),
+        np.array([0, 2, 4], dtype=np.int64),
+        np.array([0, 0, 1, 1], dtype=np.int32),
+        np.array([0, 0, 1, 1], dtype=np.int32),
+        2,
+        policy,
+        np.random.SeedSequence(0),
+        sample_every_s=1.0,
+        vm_capacity_hint=16,
+    )
     rng = np.random.default_rng(0)
     engine.place_initial(_arrivals(np.zeros(4), np.full(4, 2), np.array([0, 1, 0, 1]), np.full(4, 30.0)))
     # 600 arrivals in 10 minutes: more than the VM table (16) and the tick buffer hold, enough to retune the queue
     n = 600
-    chunk = _arrivals(np.sort(rng.uniform(0.0, 600.0, n)), rng.integers(1, 5, n), rng.integers(0, 2, n),
-                      rng.exponential(20.0, n))
+    chunk = _arrivals(
+        np.sort(rng.uniform(0.0, 600.0, n)), rng.integers(1, 5, n), rng.integers(0, 2, n), rng.exponential(20.0, n)
+    )
     if failures:
+
         def handler(eng: Engine, _time_s: float, _payload: int) -> None:
             eng.set_server_down([0])
             evicted = eng.evict([0])

@@ -40,6 +40,7 @@ from cloudtwin.failover.availability_kernel import (
     P_SHAPE,
     P_SIGMA,
     P_UP_MEAN,
+    Geometry,
     simulate_replications,
 )
 from cloudtwin.failures.defaults import (
@@ -110,8 +111,19 @@ def level_table(failures: ResolvedFailures) -> np.ndarray:
         p = LevelParams.of(level, f"failures.{name}")
         if code == 0 and p.burst_share < 1.0:
             raise FailureModelError(f"failures.server.burst_share: a server fails whole (got {p.burst_share!r})")
-        table[code] = (1.0, p.ttf_kind, p.mean_up_s, p.weibull_shape, p.weibull_scale_s, p.ttr_kind,
-                       p.mean_repair_s, p.lognormal_mu, p.repair_sigma, p.down_probability, p.burst_share)
+        table[code] = (
+            1.0,
+            p.ttf_kind,
+            p.mean_up_s,
+            p.weibull_shape,
+            p.weibull_scale_s,
+            p.ttr_kind,
+            p.mean_repair_s,
+            p.lognormal_mu,
+            p.repair_sigma,
+            p.down_probability,
+            p.burst_share,
+        )
     return table
 
 
@@ -143,21 +155,44 @@ def simulate_service(
     horizon_s = years * SECONDS_PER_YEAR
     delay_s = failures.restart.delay_minutes * SECONDS_PER_MINUTE
     max_tracked = TRACKED_BASE + TRACKED_PER_REPLICA * layout.replicas
-    world_args = (layout.rep_dc, layout.rep_rack, layout.dc_zone, layout.dc_pos, layout.dc_racks,
-                  world.datacenter_rack_start[layout.dc_index].astype(np.int64), layout.zone_region, layout.zone_pos,
-                  layout.zone_units, layout.zone_dc_lo, layout.zone_dc_hi, layout.region_units,
-                  world.rack_server_start.astype(np.int64), world.server_vcpus, world.server_memory_mib)
+    geometry = Geometry(
+        layout.dc_zone,
+        layout.dc_pos,
+        layout.dc_racks,
+        world.datacenter_rack_start[layout.dc_index].astype(np.int64),
+        layout.zone_region,
+        layout.zone_pos,
+        layout.zone_units,
+        layout.zone_dc_lo,
+        layout.zone_dc_hi,
+        layout.region_units,
+        world.rack_server_start.astype(np.int64),
+        world.server_vcpus,
+        world.server_memory_mib,
+    )
     parts = []
     start = time.perf_counter()
     for lo in range(0, replications, batch):
         hi = min(lo + batch, replications)
         *figures, status = simulate_replications(
-            seeds[lo:hi], horizon_s, layout.at_least, delay_s, layout.replace_in_other_zone, replica_vcpus,
-            replica_memory_mib, table, max_tracked, *world_args)
+            seeds[lo:hi],
+            horizon_s,
+            layout.at_least,
+            delay_s,
+            layout.replace_in_other_zone,
+            replica_vcpus,
+            replica_memory_mib,
+            table,
+            max_tracked,
+            layout.rep_dc,
+            layout.rep_rack,
+            geometry,
+        )
         if np.any(status != OK):
             raise FailureModelError(
                 f"services: {layout.name!r}: a replication looked at more than {max_tracked:,} racks and servers;"
-                " shorten --years")
+                " shorten --years"
+            )
         parts.append(figures)
         if progress is not None:
             progress(hi - lo)

@@ -18,6 +18,7 @@ result does not depend on the thread or the batch it ran in.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
@@ -63,79 +64,106 @@ def _repair_time(lp, lv, residual):
     return np.random.exponential(lp[lv, P_REP_MEAN])
 
 
+class Geometry(NamedTuple):
+    """The service's part of the world: local datacenters, zones and regions, and the world's rack and server arrays."""
+
+    dc_zone: np.ndarray  # int64 per local datacenter: its local zone
+    dc_pos: np.ndarray  # its position among its zone's datacenters
+    dc_racks: np.ndarray  # racks in it
+    dc_rack_lo: np.ndarray  # its first rack (world index)
+    zone_region: np.ndarray  # int64 per local zone: its local region
+    zone_pos: np.ndarray  # its position among its region's zones
+    zone_units: np.ndarray  # datacenters in it
+    zone_dc_lo: np.ndarray  # its first local datacenter
+    zone_dc_hi: np.ndarray  # one past its last
+    region_units: np.ndarray  # int64 per local region: zones in it
+    rack_server_start: np.ndarray  # int64 (world racks + 1)
+    server_vcpus: np.ndarray  # world servers
+    server_memory_mib: np.ndarray
+
+
+class Components(NamedTuple):
+    """Failure processes of one replication: datacenters, zones, regions first, then racks and servers as seen."""
+
+    lp: np.ndarray  # float64 (levels, N_PARAMS): the level parameters
+    ci: np.ndarray  # int64 (size, 5): C_* columns
+    down: np.ndarray  # bool (size)
+    next_s: np.ndarray  # float64 (size): next transition
+    tally: np.ndarray  # int64: [components in use, status, first tracked one, datacenters, zones]
+
+
 @njit(cache=True)
-def _start(c, lv, gid, units, t, lp, ci, down, next_s):
+def _start(k: Components, c, lv, gid, units, t):
     """Component c (level lv, global id, `units` children) enters at time t in its process's equilibrium."""
+    lp, ci = k.lp, k.ci
     ci[c, C_LEVEL], ci[c, C_GID], ci[c, C_UNITS] = lv, gid, units
     ci[c, C_BLEN] = min(max(round(lp[lv, P_BURST] * units), 1), units)
     ci[c, C_BSTART] = 0
     if lp[lv, P_ON] != 0.0 and np.random.random() < lp[lv, P_DOWN]:
-        down[c] = True
-        next_s[c] = t + _repair_time(lp, lv, True)
+        k.down[c] = True
+        k.next_s[c] = t + _repair_time(lp, lv, True)
         if ci[c, C_BLEN] < units:
             ci[c, C_BSTART] = np.random.randint(0, units)
     else:
-        down[c] = False
-        next_s[c] = t + _up_time(lp, lv, True)
+        k.down[c] = False
+        k.next_s[c] = t + _up_time(lp, lv, True)
 
 
 @njit(cache=True)
-def _covers(c, pos, ci, down):
+def _covers(k: Components, c, pos):
     """Whether component c is down over child position `pos` (its burst window, wrapping)."""
-    if not down[c]:
+    if not k.down[c]:
         return False
-    u = ci[c, C_UNITS]
-    return (pos - ci[c, C_BSTART] + u) % u < ci[c, C_BLEN]
+    u = k.ci[c, C_UNITS]
+    return (pos - k.ci[c, C_BSTART] + u) % u < k.ci[c, C_BLEN]
 
 
 @njit(cache=True)
-def _tracked(lv, gid, units, t, lp, ci, down, next_s, count):
+def _tracked(k: Components, lv, gid, units, t):
     """The component of level lv with global id `gid`, started in equilibrium if never seen; -1 when full."""
-    for c in range(count[2], count[0]):
-        if ci[c, C_GID] == gid and ci[c, C_LEVEL] == lv:
+    for c in range(k.tally[2], k.tally[0]):
+        if k.ci[c, C_GID] == gid and k.ci[c, C_LEVEL] == lv:
             return c
-    c = count[0]
-    if c >= len(down):
-        count[1] = OVERFLOW
+    c = k.tally[0]
+    if c >= len(k.down):
+        k.tally[1] = OVERFLOW
         return -1
-    count[0] = c + 1
-    _start(c, lv, gid, units, t, lp, ci, down, next_s)
+    k.tally[0] = c + 1
+    _start(k, c, lv, gid, units, t)
     return c
 
 
 @njit(cache=True)
-def _domain_up(d, z, n_dc, n_zone, ci, down, dc_pos, zone_region, zone_pos):
+def _domain_up(k: Components, g: Geometry, d, z):
     """Whether local datacenter d (of local zone z) is up as a whole: neither its zone nor its region covers it."""
-    if _covers(n_dc + z, dc_pos[d], ci, down):
+    n_dc, n_zone = k.tally[3], k.tally[4]
+    if _covers(k, n_dc + z, g.dc_pos[d]):
         return False
-    return not _covers(n_dc + n_zone + zone_region[z], zone_pos[z], ci, down)
+    return not _covers(k, n_dc + n_zone + g.zone_region[z], g.zone_pos[z])
 
 
 @njit(cache=True)
-def _server_up(s, r, d, z, t, lp, ci, down, next_s, count, n_dc, n_zone, dc_pos, dc_rack_lo, zone_region, zone_pos,
-               rack_server_start):
+def _server_up(k: Components, g: Geometry, s, r, d, z, t):
     """Whether server s (global; rack r global, local datacenter d, local zone z) is up at t."""
-    if not _domain_up(d, z, n_dc, n_zone, ci, down, dc_pos, zone_region, zone_pos):
+    if not _domain_up(k, g, d, z) or _covers(k, d, r - g.dc_rack_lo[d]):
         return False
-    if _covers(d, r - dc_rack_lo[d], ci, down):
+    lo = g.rack_server_start[r]
+    rack = _tracked(k, _RACK, r, g.rack_server_start[r + 1] - lo, t)
+    if rack < 0 or _covers(k, rack, s - lo):
         return False
-    rack = _tracked(_RACK, r, rack_server_start[r + 1] - rack_server_start[r], t, lp, ci, down, next_s, count)
-    if rack < 0 or _covers(rack, s - rack_server_start[r], ci, down):
-        return False
-    server = _tracked(_SERVER, s, 1, t, lp, ci, down, next_s, count)
-    return server >= 0 and not down[server]
+    server = _tracked(k, _SERVER, s, 1, t)
+    return server >= 0 and not k.down[server]
 
 
 @njit(cache=True)
-def _place(j, z, t, c_vcpus, m_mib, lp, ci, down, next_s, count, n_dc, n_zone, dc_pos, dc_racks, dc_rack_lo,
-           zone_region, zone_pos, zone_dc_lo, zone_dc_hi, rack_server_start, server_vcpus, server_memory_mib,
-           rep_server, rep_rack, rack_lo, rack_hi):
-    """Replica j's server by the restart rule inside local zone z (racks [rack_lo, rack_hi) when rack_lo >= 0):
-    the lowest-numbered up server with room on a rack hosting no other running replica; -1 if none."""
-    for d in range(zone_dc_lo[z], zone_dc_hi[z]):
-        if not _domain_up(d, z, n_dc, n_zone, ci, down, dc_pos, zone_region, zone_pos):
+def _place(k: Components, g: Geometry, j, z, t, c_vcpus, m_mib, rep_server, rep_rack, rack_lo, rack_hi):
+    """Replica j's (server, rack, datacenter) by the restart rule inside local zone z (racks [rack_lo, rack_hi)
+    when rack_lo >= 0): the lowest-numbered up server with room on a rack hosting no other running replica;
+    (-1, -1, -1) if none."""
+    for d in range(g.zone_dc_lo[z], g.zone_dc_hi[z]):
+        if not _domain_up(k, g, d, z):
             continue
-        r0, r1 = dc_rack_lo[d], dc_rack_lo[d] + dc_racks[d]
+        r0, r1 = g.dc_rack_lo[d], g.dc_rack_lo[d] + g.dc_racks[d]
         if rack_lo >= 0:
             r0, r1 = max(r0, rack_lo), min(r1, rack_hi)
         for r in range(r0, r1):
@@ -143,38 +171,40 @@ def _place(j, z, t, c_vcpus, m_mib, lp, ci, down, next_s, count, n_dc, n_zone, d
             for i in range(len(rep_server)):
                 if i != j and rep_server[i] >= 0 and rep_rack[i] == r:
                     taken = True
-            if taken or _covers(d, r - dc_rack_lo[d], ci, down):
+            if taken or _covers(k, d, r - g.dc_rack_lo[d]):
                 continue
-            for s in range(rack_server_start[r], rack_server_start[r + 1]):
-                if server_vcpus[s] < c_vcpus or server_memory_mib[s] < m_mib:
+            for s in range(g.rack_server_start[r], g.rack_server_start[r + 1]):
+                if g.server_vcpus[s] < c_vcpus or g.server_memory_mib[s] < m_mib:
                     continue
-                if _server_up(s, r, d, z, t, lp, ci, down, next_s, count, n_dc, n_zone, dc_pos, dc_rack_lo,
-                              zone_region, zone_pos, rack_server_start):
+                if _server_up(k, g, s, r, d, z, t):
                     return s, r, d
-                if count[1] != OK:
+                if k.tally[1] != OK:
                     return -1, -1, -1
     return -1, -1, -1
 
 
 @njit(cache=True)
-def _simulate_one(seed, horizon_s, k, delay_s, moves_zone, c_vcpus, m_mib, lp, max_tracked, rep_dc0, rep_rack0,
-                  dc_zone, dc_pos, dc_racks, dc_rack_lo, zone_region, zone_pos, zone_units, zone_dc_lo, zone_dc_hi,
-                  region_units, rack_server_start, server_vcpus, server_memory_mib):
+def _simulate_one(
+    seed, horizon_s, at_least, delay_s, moves_zone, c_vcpus, m_mib, lp, max_tracked, rep_dc0, rep_rack0, g: Geometry
+):
     """One replication: (seconds unhealthy, incidents, longest outage in seconds, events processed, status)."""
     np.random.seed(seed)
-    n_rep, n_dc, n_zone, n_reg = rep_dc0.size, dc_zone.size, zone_region.size, region_units.size
+    n_rep, n_dc, n_zone, n_reg = rep_dc0.size, g.dc_zone.size, g.zone_region.size, g.region_units.size
     n_fixed = n_dc + n_zone + n_reg
     size = n_fixed + max_tracked
-    ci = np.zeros((size, 5), np.int64)
-    down = np.zeros(size, np.bool_)
-    next_s = np.full(size, math.inf)
-    count = np.array([n_fixed, OK, n_fixed], np.int64)  # components in use, status, first tracked one
+    k = Components(
+        lp,
+        np.zeros((size, 5), np.int64),
+        np.zeros(size, np.bool_),
+        np.full(size, math.inf),
+        np.array([n_fixed, OK, n_fixed, n_dc, n_zone], np.int64),
+    )
     for d in range(n_dc):
-        _start(d, _DATACENTER, d, dc_racks[d], 0.0, lp, ci, down, next_s)
+        _start(k, d, _DATACENTER, d, g.dc_racks[d], 0.0)
     for z in range(n_zone):
-        _start(n_dc + z, _ZONE, z, zone_units[z], 0.0, lp, ci, down, next_s)
-    for g in range(n_reg):
-        _start(n_dc + n_zone + g, _REGION, g, region_units[g], 0.0, lp, ci, down, next_s)
+        _start(k, n_dc + z, _ZONE, z, g.zone_units[z], 0.0)
+    for r in range(n_reg):
+        _start(k, n_dc + n_zone + r, _REGION, r, g.region_units[r], 0.0)
     rep_server = np.full(n_rep, -1, np.int64)
     rep_rack = np.full(n_rep, -1, np.int64)
     rep_dc = rep_dc0.copy()
@@ -184,33 +214,29 @@ def _simulate_one(seed, horizon_s, k, delay_s, moves_zone, c_vcpus, m_mib, lp, m
     # At the start, as a run places them: its layout rack, else anywhere in its zone, else waiting.
     for j in range(n_rep):
         d = rep_dc0[j]
-        z = dc_zone[d]
+        z = g.dc_zone[d]
         rep_zone[j] = z
-        r = dc_rack_lo[d] + rep_rack0[j]
-        s, r2, d2 = _place(j, z, 0.0, c_vcpus, m_mib, lp, ci, down, next_s, count, n_dc, n_zone, dc_pos, dc_racks,
-                           dc_rack_lo, zone_region, zone_pos, zone_dc_lo, zone_dc_hi, rack_server_start, server_vcpus,
-                           server_memory_mib, rep_server, rep_rack, r, r + 1)
+        r = g.dc_rack_lo[d] + rep_rack0[j]
+        s, r2, d2 = _place(k, g, j, z, 0.0, c_vcpus, m_mib, rep_server, rep_rack, r, r + 1)
         if s < 0:
-            s, r2, d2 = _place(j, z, 0.0, c_vcpus, m_mib, lp, ci, down, next_s, count, n_dc, n_zone, dc_pos,
-                               dc_racks, dc_rack_lo, zone_region, zone_pos, zone_dc_lo, zone_dc_hi, rack_server_start,
-                               server_vcpus, server_memory_mib, rep_server, rep_rack, -1, -1)
+            s, r2, d2 = _place(k, g, j, z, 0.0, c_vcpus, m_mib, rep_server, rep_rack, -1, -1)
         if s >= 0:
             rep_server[j], rep_rack[j], rep_dc[j] = s, r2, d2
         else:
             waiting[j] = True
-    n_up = np.count_nonzero(rep_server >= 0)
-    healthy = n_up >= k
+    healthy = np.count_nonzero(rep_server >= 0) >= at_least
     unhealthy_s = 0.0
     incidents = 0 if healthy else 1
     outage_start = 0.0
     longest = 0.0
     events = 0
     t = 0.0
-    while count[1] == OK:
+    ci, down, next_s, tally = k.ci, k.down, k.next_s, k.tally
+    while tally[1] == OK:
         # Next event: the earliest component transition or due restart (ties: lowest index first).
         t_next = math.inf
         who = -1
-        for c in range(count[0]):
+        for c in range(tally[0]):
             if next_s[c] < t_next:
                 t_next = next_s[c]
                 who = c
@@ -238,9 +264,7 @@ def _simulate_one(seed, horizon_s, k, delay_s, moves_zone, c_vcpus, m_mib, lp, m
                 # Running replicas whose server this takes down are interrupted.
                 for j in range(n_rep):
                     s = rep_server[j]
-                    if s >= 0 and not _server_up(s, rep_rack[j], rep_dc[j], rep_zone[j], t, lp, ci, down, next_s,
-                                                 count, n_dc, n_zone, dc_pos, dc_rack_lo, zone_region, zone_pos,
-                                                 rack_server_start):
+                    if s >= 0 and not _server_up(k, g, s, rep_rack[j], rep_dc[j], rep_zone[j], t):
                         rep_server[j] = -1
                         ready[j] = first_attempt_s(t, lv, next_s[c], delay_s, moves_zone)
         # Every restart that is due, and every replica still waiting for room, is tried (in replica order)
@@ -252,15 +276,12 @@ def _simulate_one(seed, horizon_s, k, delay_s, moves_zone, c_vcpus, m_mib, lp, m
             waiting[j] = True
             for step in range(n_zone if moves_zone else 1):
                 z = rep_zone[j] if step == 0 else (step - 1 if step - 1 < rep_zone[j] else step)
-                s, r2, d2 = _place(j, z, t, c_vcpus, m_mib, lp, ci, down, next_s, count, n_dc, n_zone, dc_pos,
-                                   dc_racks, dc_rack_lo, zone_region, zone_pos, zone_dc_lo, zone_dc_hi,
-                                   rack_server_start, server_vcpus, server_memory_mib, rep_server, rep_rack, -1, -1)
+                s, r2, d2 = _place(k, g, j, z, t, c_vcpus, m_mib, rep_server, rep_rack, -1, -1)
                 if s >= 0:
                     rep_server[j], rep_rack[j], rep_dc[j], rep_zone[j] = s, r2, d2, z
                     waiting[j] = False
                     break
-        n_up = np.count_nonzero(rep_server >= 0)
-        now_healthy = n_up >= k
+        now_healthy = np.count_nonzero(rep_server >= 0) >= at_least
         if healthy and not now_healthy:
             incidents += 1
             outage_start = t
@@ -270,13 +291,13 @@ def _simulate_one(seed, horizon_s, k, delay_s, moves_zone, c_vcpus, m_mib, lp, m
     if not healthy:
         unhealthy_s += horizon_s - t
         longest = max(longest, horizon_s - outage_start)
-    return unhealthy_s, incidents, longest, events, count[1]
+    return unhealthy_s, incidents, longest, events, tally[1]
 
 
 @njit(cache=True, parallel=True)
-def simulate_replications(seeds, horizon_s, k, delay_s, moves_zone, c_vcpus, m_mib, lp, max_tracked, rep_dc0,
-                          rep_rack0, dc_zone, dc_pos, dc_racks, dc_rack_lo, zone_region, zone_pos, zone_units,
-                          zone_dc_lo, zone_dc_hi, region_units, rack_server_start, server_vcpus, server_memory_mib):
+def simulate_replications(
+    seeds, horizon_s, at_least, delay_s, moves_zone, c_vcpus, m_mib, lp, max_tracked, rep_dc0, rep_rack0, g: Geometry
+):
     """One replication per seed, in parallel; per-replication arrays of the `_simulate_one` figures."""
     n = seeds.size
     unhealthy_s = np.empty(n)
@@ -286,7 +307,6 @@ def simulate_replications(seeds, horizon_s, k, delay_s, moves_zone, c_vcpus, m_m
     status = np.empty(n, np.int64)
     for i in prange(n):
         unhealthy_s[i], incidents[i], longest_s[i], events[i], status[i] = _simulate_one(
-            seeds[i], horizon_s, k, delay_s, moves_zone, c_vcpus, m_mib, lp, max_tracked, rep_dc0, rep_rack0,
-            dc_zone, dc_pos, dc_racks, dc_rack_lo, zone_region, zone_pos, zone_units, zone_dc_lo, zone_dc_hi,
-            region_units, rack_server_start, server_vcpus, server_memory_mib)
+            seeds[i], horizon_s, at_least, delay_s, moves_zone, c_vcpus, m_mib, lp, max_tracked, rep_dc0, rep_rack0, g
+        )
     return unhealthy_s, incidents, longest_s, events, status

@@ -81,8 +81,9 @@ class Failover:
         resolved = resolve_failures(scenario.failures)
         self._engine = engine
         self._world = world
-        self._sampler = (FailureSampler(resolved, world, seed, steady_start=True)
-                         if resolved.levels or resolved.inject else None)
+        self._sampler = (
+            FailureSampler(resolved, world, seed, steady_start=True) if resolved.levels or resolved.inject else None
+        )
         self._inject_names = [item.fail for item in resolved.inject]
         self.delay_s = resolved.restart.delay_minutes * SECONDS_PER_MINUTE
         self.timeout_s = resolved.restart.timeout_hours * SECONDS_PER_HOUR
@@ -90,8 +91,7 @@ class Failover:
         self.stats = RestartStats()
         self.pool = WaitingVms()
         self._tenants = bool(scenario.workload)
-        self.services = (ServiceReplicas(scenario, engine, world, self.stats)
-                         if scenario.services else None)
+        self.services = ServiceReplicas(scenario, engine, world, self.stats) if scenario.services else None
         self.level_failures = np.zeros(len(LEVEL_NAMES), dtype=np.int64)
         self.level_vms = np.zeros(len(LEVEL_NAMES), dtype=np.int64)
         self._failures: dict[int, _Failure] = {}
@@ -125,14 +125,20 @@ class Failover:
         """Group rows into failures (a wrapped burst's two rows are one) and keep them by id."""
         groups: dict[tuple, list[int]] = {}
         for i in range(len(events)):
-            key = (float(events.time_s[i]), int(events.level[i]), int(events.target[i]),
-                   float(events.duration_s[i]), int(events.injection[i]))
+            key = (
+                float(events.time_s[i]),
+                int(events.level[i]),
+                int(events.target[i]),
+                float(events.duration_s[i]),
+                int(events.injection[i]),
+            )
             groups.setdefault(key, []).append(i)
         ids = []
         for (time_s, level, target, duration_s, injection), rows in groups.items():
             name = self._inject_names[injection] if injection >= 0 else self._target_name(level, target)
-            self._failures[self._next_id] = _Failure(time_s, duration_s, level, name, events.lo_server[rows],
-                                                     events.hi_server[rows])
+            self._failures[self._next_id] = _Failure(
+                time_s, duration_s, level, name, events.lo_server[rows], events.hi_server[rows]
+            )
             ids.append(self._next_id)
             self._next_id += 1
         return ids
@@ -233,8 +239,13 @@ class Failover:
     def _record(self, f: _Failure, vms: int) -> None:
         self.level_failures[f.level] += 1
         self.level_vms[f.level] += vms
-        for name, value in (("time_s", f.time_s), ("level", LEVEL_NAMES[f.level]), ("target", f.target),
-                            ("duration_s", f.duration_s), ("vms_affected", vms)):
+        for name, value in (
+            ("time_s", f.time_s),
+            ("level", LEVEL_NAMES[f.level]),
+            ("target", f.target),
+            ("duration_s", f.duration_s),
+            ("vms_affected", vms),
+        ):
             self._rows[name].append(value)
 
     # ------------------------------------------------------------------ output
@@ -260,8 +271,12 @@ class Failover:
 
     def summary(self, horizon_s: float) -> dict:
         """The `run --json` failure keys (see `failure_summary`)."""
-        return failure_summary(self.level_failures, self.stats, self.waiting,
-                               self.services.summary(horizon_s) if self.services is not None else [])
+        return failure_summary(
+            self.level_failures,
+            self.stats,
+            self.waiting,
+            self.services.summary(horizon_s) if self.services is not None else [],
+        )
 
 
 def failure_summary(level_failures: np.ndarray, stats: RestartStats, waiting: int, services: list[dict]) -> dict:

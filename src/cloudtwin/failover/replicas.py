@@ -81,12 +81,24 @@ class ServiceReplicas:
             layout = service_layout(svc, world, key=f"services[{k}]")
             i = type_index[svc.instance_type]
             n = svc.replicas
-            self.services.append(_Service(
-                name=svc.name, at_least=svc.healthy_when.at_least, replace_in_other_zone=svc.replace_in_other_zone,
-                zones=target_zones(svc, world), vcpus=int(type_vcpus[i]), memory_mib=int(type_memory_mib[i]),
-                instance_type=i, server=np.full(n, -1, dtype=np.int64), zone=np.zeros(n, dtype=np.int64),
-                state=np.full(n, WAITING, dtype=np.int8), remaining_s=np.full(n, REPLICA_LIFETIME_S),
-                interrupted_s=np.zeros(n), ready_s=np.zeros(n), deadline_s=np.full(n, np.inf)))
+            self.services.append(
+                _Service(
+                    name=svc.name,
+                    at_least=svc.healthy_when.at_least,
+                    replace_in_other_zone=svc.replace_in_other_zone,
+                    zones=target_zones(svc, world),
+                    vcpus=int(type_vcpus[i]),
+                    memory_mib=int(type_memory_mib[i]),
+                    instance_type=i,
+                    server=np.full(n, -1, dtype=np.int64),
+                    zone=np.zeros(n, dtype=np.int64),
+                    state=np.full(n, WAITING, dtype=np.int8),
+                    remaining_s=np.full(n, REPLICA_LIFETIME_S),
+                    interrupted_s=np.zeros(n),
+                    ready_s=np.zeros(n),
+                    deadline_s=np.full(n, np.inf),
+                )
+            )
             self._layouts.append(layout)
             self._check_fits(k)
         self._flushed = [0] * len(self.services)
@@ -99,7 +111,8 @@ class ServiceReplicas:
             if not np.any((w.server_vcpus[lo:hi] >= s.vcpus) & (w.server_memory_mib[lo:hi] >= s.memory_mib)):
                 raise FailureModelError(
                     f"services[{k}].instance_type: a replica of {s.name!r} ({s.vcpus} vCPUs, {s.memory_mib} MiB)"
-                    f" fits no server of zone {w.zone_names[z]!r}")
+                    f" fits no server of zone {w.zone_names[z]!r}"
+                )
 
     # ------------------------------------------------------------------ placement
 
@@ -134,16 +147,22 @@ class ServiceReplicas:
         free_lo, free_hi = free_ranges(lo, hi, w.rack_server_start[racks], w.rack_server_start[racks + 1])
         if len(free_lo) == 0:
             return -1
-        vm = Arrivals(time_s=np.zeros(1), vcpus=np.array([s.vcpus], dtype=np.int32),
-                      memory_mib=np.array([s.memory_mib], dtype=np.int64),
-                      instance_type=np.array([s.instance_type], dtype=np.int32),
-                      zone=np.array([zone], dtype=np.int32), lifetime_s=np.array([REPLICA_LIFETIME_S]),
-                      workload=np.array([SERVICE_WORKLOAD_BASE - k], dtype=np.int32))
+        vm = Arrivals(
+            time_s=np.zeros(1),
+            vcpus=np.array([s.vcpus], dtype=np.int32),
+            memory_mib=np.array([s.memory_mib], dtype=np.int64),
+            instance_type=np.array([s.instance_type], dtype=np.int32),
+            zone=np.array([zone], dtype=np.int32),
+            lifetime_s=np.array([REPLICA_LIFETIME_S]),
+            workload=np.array([SERVICE_WORKLOAD_BASE - k], dtype=np.int32),
+        )
         return self._engine.place_in(vm, free_lo, free_hi)
 
     # ------------------------------------------------------------------ failures
 
-    def interrupt(self, t: float, vms: dict[str, np.ndarray], level: int, repair_s: float, delay_s: float) -> list[float]:
+    def interrupt(
+        self, t: float, vms: dict[str, np.ndarray], level: int, repair_s: float, delay_s: float
+    ) -> list[float]:
         """Replicas among evicted `vms` go down at `t` (a failure of `level`, repaired at `repair_s`); returns the
         times their restarts are due."""
         times: set[float] = set()
@@ -192,7 +211,7 @@ class ServiceReplicas:
         for k, s in enumerate(self.services):
             hist_t = np.asarray(s.history_s)
             hist_n = np.asarray(s.history_running, dtype=np.int64)
-            new_t, _ = last_per_instant(hist_t[self._flushed[k]:], hist_n[self._flushed[k]:])
+            new_t, _ = last_per_instant(hist_t[self._flushed[k] :], hist_n[self._flushed[k] :])
             self._flushed[k] = len(hist_t)
             at = np.union1d(new_t, tick_times_s)
             n = sampled(hist_t, hist_n, at)
@@ -208,7 +227,15 @@ class ServiceReplicas:
         result = []
         for s in self.services:
             f = health_figures(np.asarray(s.history_s), np.asarray(s.history_running), s.at_least, horizon_s)
-            result.append({"name": s.name, "replicas": len(s.state), "at_least": s.at_least,
-                           "availability": f.availability, "downtime_minutes_per_year": f.downtime_minutes_per_year,
-                           "incidents": f.incidents, "longest_outage_minutes": f.longest_outage_minutes})
+            result.append(
+                {
+                    "name": s.name,
+                    "replicas": len(s.state),
+                    "at_least": s.at_least,
+                    "availability": f.availability,
+                    "downtime_minutes_per_year": f.downtime_minutes_per_year,
+                    "incidents": f.incidents,
+                    "longest_outage_minutes": f.longest_outage_minutes,
+                }
+            )
         return result

@@ -71,8 +71,10 @@ class WaitingVms:
         new["interrupted_s"] = np.full(n, interrupted_s)
         new["ready_s"] = np.full(n, ready_s)
         new["deadline_s"] = np.full(n, deadline_s)
-        self._cols = {name: np.concatenate([self._cols[name], np.asarray(new[name], dtype=dtype)])
-                      for name, dtype in _COLUMNS.items()}
+        self._cols = {
+            name: np.concatenate([self._cols[name], np.asarray(new[name], dtype=dtype)])
+            for name, dtype in _COLUMNS.items()
+        }
 
     def any_ready(self, t: float) -> bool:
         return bool(np.any(self._cols["ready_s"] <= t))
@@ -86,9 +88,15 @@ class WaitingVms:
         idx = np.flatnonzero(ready)
         if len(idx) == 0:
             return
-        vms = Arrivals(time_s=np.full(len(idx), t), vcpus=c["vcpus"][idx], memory_mib=c["memory_mib"][idx],
-                       instance_type=c["instance_type"][idx], zone=c["zone"][idx],
-                       lifetime_s=c["remaining_s"][idx], workload=c["workload"][idx])
+        vms = Arrivals(
+            time_s=np.full(len(idx), t),
+            vcpus=c["vcpus"][idx],
+            memory_mib=c["memory_mib"][idx],
+            instance_type=c["instance_type"][idx],
+            zone=c["zone"][idx],
+            lifetime_s=c["remaining_s"][idx],
+            workload=c["workload"][idx],
+        )
         placed = engine.place_now(vms) >= 0
         stats.restarted_after(t - c["interrupted_s"][idx[placed]])
         unplaced = idx[~placed]

@@ -1,8 +1,8 @@
 """What fails: per-level failure processes sampled into the failure event table.
 
-    resolve_failures(scenario.failures)       defaults (cited in `defaults`) merged with the scenario's levels
-    FailureSampler(failures, world, seed)     the failure event table, `events_until(t_s)` chunk by chunk
-    sample_failures(failures, world, t, seed) the whole table up to t in one call
+resolve_failures(scenario.failures)       defaults (cited in `defaults`) merged with the scenario's levels
+FailureSampler(failures, world, seed)     the failure event table, `events_until(t_s)` chunk by chunk
+sample_failures(failures, world, t, seed) the whole table up to t in one call
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ def bitmap_layout(zone_server_start: np.ndarray, max_vcpus: int) -> tuple[np.nda
     """(geom, total words): per-zone bitmap geometry for values 0..max_vcpus (see the module docstring)."""
     sizes = np.diff(np.asarray(zone_server_start, dtype=np.int64))
     levels = 1
-    while 64 ** levels < max(int(sizes.max()) if len(sizes) else 1, 1):
+    while 64**levels < max(int(sizes.max()) if len(sizes) else 1, 1):
         levels += 1
     geom = np.zeros((len(sizes), LEVEL0 + 2 * levels), dtype=np.int64)
     base = 0
@@ -120,8 +120,14 @@ def update(bits: np.ndarray, values: np.ndarray, geom: np.ndarray, z: int, i: in
 
 
 @njit(cache=True)
-def fill(bits: np.ndarray, values: np.ndarray, geom: np.ndarray, nodes: np.ndarray, leaf_base: np.ndarray,
-         zone_start: np.ndarray) -> None:
+def fill(
+    bits: np.ndarray,
+    values: np.ndarray,
+    geom: np.ndarray,
+    nodes: np.ndarray,
+    leaf_base: np.ndarray,
+    zone_start: np.ndarray,
+) -> None:
     """Bitmaps and value masks from the (already filled) max-tree leaves."""
     bits[:] = 0
     values[:, :] = 0
@@ -184,8 +190,20 @@ def lowest_value_at_least(values: np.ndarray, z: int, c: int) -> int:
 
 
 @njit(cache=True)
-def best_fit(bits: np.ndarray, values: np.ndarray, geom: np.ndarray, nodes: np.ndarray, o: int, sz: int,
-             z: int, c: int, m: int, dirty: np.ndarray, dirty_off: np.ndarray, dirty_n: np.ndarray) -> int:
+def best_fit(
+    bits: np.ndarray,
+    values: np.ndarray,
+    geom: np.ndarray,
+    nodes: np.ndarray,
+    o: int,
+    sz: int,
+    z: int,
+    c: int,
+    m: int,
+    dirty: np.ndarray,
+    dirty_off: np.ndarray,
+    dirty_n: np.ndarray,
+) -> int:
     """Feasible zone-local index with the fewest free vCPUs (>= c), ties to the lowest index, or -1.
 
     Zone z's max tree is at offset o with sz leaves, kept lazily (`tree.refresh`

@@ -32,8 +32,7 @@ def count_layout(zone_server_start: np.ndarray) -> tuple[np.ndarray, np.ndarray,
 
 
 @njit(cache=True)
-def fill_counts(counts: np.ndarray, off: np.ndarray, size: np.ndarray, zone_start: np.ndarray,
-                cpu: np.ndarray) -> None:
+def fill_counts(counts: np.ndarray, off: np.ndarray, size: np.ndarray, zone_start: np.ndarray, cpu: np.ndarray) -> None:
     """Count every server (all up at build) into its block leaf for each v <= cpu, then sum up the tree."""
     counts[:, :] = 0
     top = counts.shape[1] - 1
@@ -81,8 +80,9 @@ def count_at_least(counts: np.ndarray, o: int, c: int) -> int:
 
 
 @njit(cache=True)
-def nth_at_least(counts: np.ndarray, o: int, sz: int, nodes: np.ndarray, leaf0: int, n_servers: int,
-                 c: int, j: int) -> int:
+def nth_at_least(
+    counts: np.ndarray, o: int, sz: int, nodes: np.ndarray, leaf0: int, n_servers: int, c: int, j: int
+) -> int:
     """Zone-local index of the j-th (0-based, index order) server with >= c free vCPUs.
 
     `nodes[2 * (leaf0 + i)]` is the effective free vCPUs of zone-local server i

@@ -91,8 +91,13 @@ def _read_only(values: np.ndarray) -> np.ndarray:
     return view
 
 
-def build_capacity(server_vcpus: np.ndarray, server_memory_mib: np.ndarray, zone_server_start: np.ndarray,
-                   policy: str, seed: int | np.random.SeedSequence) -> Capacity:
+def build_capacity(
+    server_vcpus: np.ndarray,
+    server_memory_mib: np.ndarray,
+    zone_server_start: np.ndarray,
+    policy: str,
+    seed: int | np.random.SeedSequence,
+) -> Capacity:
     """An empty fleet (every server up and fully free) indexed for `policy`."""
     code = policy_code(policy)
     cpu = _read_only(server_vcpus)
@@ -129,9 +134,26 @@ def build_capacity(server_vcpus: np.ndarray, server_memory_mib: np.ndarray, zone
     dirty_off = np.zeros(len(starts), dtype=np.int64)
     if code == BEST_FIT:  # a list of n/8 leaves: an overflowed zone's rebuild costs ~16 node updates per write
         dirty_off[1:] = np.cumsum(np.maximum(np.diff(starts) // 8, 64))
-    return Capacity(code, starts, server_zone, off, size, off + size - starts[:-1], nodes, bits, values, geom,
-                    np.zeros(int(dirty_off[-1]), dtype=np.int32), dirty_off, np.zeros(len(starts) - 1, np.int64),
-                    c_off, c_size, count_table, rng_state(seed), np.zeros(128, dtype=np.int64))
+    return Capacity(
+        code,
+        starts,
+        server_zone,
+        off,
+        size,
+        off + size - starts[:-1],
+        nodes,
+        bits,
+        values,
+        geom,
+        np.zeros(int(dirty_off[-1]), dtype=np.int32),
+        dirty_off,
+        np.zeros(len(starts) - 1, np.int64),
+        c_off,
+        c_size,
+        count_table,
+        rng_state(seed),
+        np.zeros(128, dtype=np.int64),
+    )
 
 
 def capacity_state(cap: Capacity) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -181,8 +203,9 @@ def choose(cap: Capacity, z: int, c: int, m: int) -> int:
     if p == FIRST_FIT:
         loc = tree.first_fit(cap.nodes, o, sz, c, m)
     elif p == BEST_FIT:
-        loc = bestfit.best_fit(cap.bits, cap.values, cap.geom, cap.nodes, o, sz, z, c, m, cap.dirty, cap.dirty_off,
-                               cap.dirty_n)
+        loc = bestfit.best_fit(
+            cap.bits, cap.values, cap.geom, cap.nodes, o, sz, z, c, m, cap.dirty, cap.dirty_off, cap.dirty_n
+        )
     elif p == WORST_FIT:
         loc = tree.worst_fit(cap.nodes, o, sz, c, m, cap.stack)
     else:
@@ -322,8 +345,14 @@ class PlacementIndex:
     on it; `choose` only picks. Policies are defined in `policies.DEFINITIONS`.
     """
 
-    def __init__(self, server_vcpus: np.ndarray, server_memory_mib: np.ndarray, zone_server_start: np.ndarray,
-                 policy: str = "first-fit", seed: int | np.random.SeedSequence = 0) -> None:
+    def __init__(
+        self,
+        server_vcpus: np.ndarray,
+        server_memory_mib: np.ndarray,
+        zone_server_start: np.ndarray,
+        policy: str = "first-fit",
+        seed: int | np.random.SeedSequence = 0,
+    ) -> None:
         self.capacity = build_capacity(server_vcpus, server_memory_mib, zone_server_start, policy, seed)
 
     @property

@@ -121,12 +121,18 @@ def install() -> None:
                 return None
             return super(cls, cls).from_function(py_func, py_file)  # type: ignore[misc, arg-type]
 
-        added.append(type(f"Cloudtwin{base.__name__}", (base,), {
-            "__module__": __name__,
-            "cloudtwin_sources": True,
-            "get_source_stamp": get_source_stamp,
-            "from_function": classmethod(from_function),
-        }))
+        added.append(
+            type(
+                f"Cloudtwin{base.__name__}",
+                (base,),
+                {
+                    "__module__": __name__,
+                    "cloudtwin_sources": True,
+                    "get_source_stamp": get_source_stamp,
+                    "from_function": classmethod(from_function),
+                },
+            )
+        )
     classes[:0] = added
 
 

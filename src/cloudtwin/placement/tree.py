@@ -47,8 +47,9 @@ def tree_layout(zone_server_start: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 
 
 @njit(cache=True)
-def fill_tree(nodes: np.ndarray, off: np.ndarray, size: np.ndarray, zone_start: np.ndarray,
-              cpu: np.ndarray, mem: np.ndarray) -> None:
+def fill_tree(
+    nodes: np.ndarray, off: np.ndarray, size: np.ndarray, zone_start: np.ndarray, cpu: np.ndarray, mem: np.ndarray
+) -> None:
     """Set every leaf from per-server capacity (all up) and rebuild the maxima."""
     for z in range(len(off)):
         o = off[z]
@@ -99,8 +100,9 @@ def mark_stale(dirty: np.ndarray, dirty_off: np.ndarray, dirty_n: np.ndarray, z:
 
 
 @njit(cache=True)
-def refresh(nodes: np.ndarray, o: int, sz: int, dirty: np.ndarray, dirty_off: np.ndarray, dirty_n: np.ndarray,
-            z: int) -> None:
+def refresh(
+    nodes: np.ndarray, o: int, sz: int, dirty: np.ndarray, dirty_off: np.ndarray, dirty_n: np.ndarray, z: int
+) -> None:
     """Bring zone z's inner nodes (tree at offset o, sz leaves) up to date with its leaves.
 
     Each remembered leaf's path is recomputed up to the first unchanged node: every

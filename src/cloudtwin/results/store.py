@@ -37,8 +37,18 @@ from cloudtwin.results.schema import (
 IN_MEMORY = ":memory:"
 # Rows per arrow batch in one bulk insert: bounds the memory of a 10^7-row append to a few tens of MB.
 _ROWS_PER_BATCH = 1 << 20
-_LIST_COLUMNS = ("run_id", "scenario_name", "scenario_hash", "seed", "cloudtwin_version",
-                 "started", "wall_s", "events", "status", "error")
+_LIST_COLUMNS = (
+    "run_id",
+    "scenario_name",
+    "scenario_hash",
+    "seed",
+    "cloudtwin_version",
+    "started",
+    "wall_s",
+    "events",
+    "status",
+    "error",
+)
 
 
 def _open_problem(path: Path, error: duckdb.Error) -> str:
@@ -76,8 +86,9 @@ def _check_intervals(interval_s: np.ndarray | None, n_ticks: int) -> np.ndarray 
         return None
     intervals = np.asarray(interval_s, dtype=np.float64)
     if intervals.shape != (n_ticks,) or not np.all(np.isfinite(intervals) & (intervals >= 0)):
-        raise ResultsError(f"`interval_s` must be {n_ticks} finite seconds >= 0, one per tick "
-                           f"(got shape {intervals.shape})")
+        raise ResultsError(
+            f"`interval_s` must be {n_ticks} finite seconds >= 0, one per tick (got shape {intervals.shape})"
+        )
     return intervals
 
 
@@ -188,8 +199,9 @@ class ResultsStore:
 
     # ------------------------------------------------------------------ writing
 
-    def start_run(self, scenario_name: str, scenario_yaml: str, scenario_hash: str, seed: int | None,
-                  version: str) -> int:
+    def start_run(
+        self, scenario_name: str, scenario_yaml: str, scenario_hash: str, seed: int | None, version: str
+    ) -> int:
         """Record a new run with status 'running' (committed at once) and return its id."""
         started = datetime.now(UTC).replace(tzinfo=None)
         with self._transaction("start a run") as connection:
@@ -203,9 +215,17 @@ class ResultsStore:
             )
         return run_id
 
-    def append_metrics(self, run_id: int, level: str, names: Sequence[str], zones: Sequence[str],
-                       regions: Sequence[str], time_s: np.ndarray, columns: Mapping[str, np.ndarray],
-                       interval_s: np.ndarray | None = None) -> int:
+    def append_metrics(
+        self,
+        run_id: int,
+        level: str,
+        names: Sequence[str],
+        zones: Sequence[str],
+        regions: Sequence[str],
+        time_s: np.ndarray,
+        columns: Mapping[str, np.ndarray],
+        interval_s: np.ndarray | None = None,
+    ) -> int:
         """Append samples of one level in long format: one row per (tick, entity); returns rows written.
 
         `time_s` is (n_ticks,); each of the `METRIC_VALUE_COLUMNS` is (n_ticks, n_entities), with
@@ -223,14 +243,21 @@ class ResultsStore:
         ticks_per_batch = max(1, _ROWS_PER_BATCH // n_entities)
         keys = ", ".join(METRICS_KEY_COLUMNS)
         value_names = ", ".join([*METRIC_VALUE_COLUMNS, *METRIC_TICK_COLUMNS])
-        insert = (f"INSERT INTO metrics ({keys}, {value_names}) "
-                  f"SELECT $run_id, time_s, $level, name, zone, region, {value_names} FROM _cloudtwin_batch")
+        insert = (
+            f"INSERT INTO metrics ({keys}, {value_names}) "
+            f"SELECT $run_id, time_s, $level, name, zone, region, {value_names} FROM _cloudtwin_batch"
+        )
         with self._transaction("append metrics") as connection:
             for first in range(0, times.size, ticks_per_batch):
                 last = min(times.size, first + ticks_per_batch)
-                batch = self._metric_batch(names, zones, regions, times[first:last],
-                                           {name: array[first:last] for name, array in values.items()},
-                                           None if intervals is None else intervals[first:last])
+                batch = self._metric_batch(
+                    names,
+                    zones,
+                    regions,
+                    times[first:last],
+                    {name: array[first:last] for name, array in values.items()},
+                    None if intervals is None else intervals[first:last],
+                )
                 connection.register("_cloudtwin_batch", batch)
                 try:
                     connection.execute(insert, {"run_id": run_id, "level": level})
@@ -239,8 +266,14 @@ class ResultsStore:
         return int(times.size * n_entities)
 
     @staticmethod
-    def _metric_batch(names: Sequence[str], zones: Sequence[str], regions: Sequence[str],
-                      times: np.ndarray, values: Mapping[str, np.ndarray], intervals: np.ndarray | None) -> pa.Table:
+    def _metric_batch(
+        names: Sequence[str],
+        zones: Sequence[str],
+        regions: Sequence[str],
+        times: np.ndarray,
+        values: Mapping[str, np.ndarray],
+        intervals: np.ndarray | None,
+    ) -> pa.Table:
         """Ticks × entities as long-format arrow columns: tick-major, entity codes as dictionaries."""
         n_ticks, n_entities = times.size, len(names)
         entity = np.tile(np.arange(n_entities), n_ticks)
@@ -253,8 +286,9 @@ class ResultsStore:
         for name, sql_type in METRIC_VALUE_COLUMNS.items():
             arrays[name] = arrow_column(name, values[name].reshape(-1), sql_type)
         n_rows = n_ticks * n_entities
-        arrays["interval_s"] = pa.nulls(n_rows, pa.float64()) if intervals is None else \
-            pa.array(np.repeat(intervals, n_entities))
+        arrays["interval_s"] = (
+            pa.nulls(n_rows, pa.float64()) if intervals is None else pa.array(np.repeat(intervals, n_entities))
+        )
         return pa.table(arrays)
 
     def append_rows(self, table: str, run_id: int, columns: Mapping[str, np.ndarray | list]) -> int:

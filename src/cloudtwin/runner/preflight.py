@@ -37,6 +37,7 @@ RESIDENT_MARGIN = 1.5
 # Share of physical memory a run may plan to use, leaving room for the OS, Python and the results database.
 MEMORY_SHARE = 0.8
 
+
 def resident_vms_upper(scenario: Scenario, total_vcpus: int) -> int:
     """An upper estimate of VMs resident at once, at most one per vCPU of the world.
 

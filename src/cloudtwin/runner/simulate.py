@@ -117,11 +117,26 @@ class RunParts:
         return self.failover.summary(self.horizon_s)
 
 
-def engine_for_world(world: World, policy: str = "first-fit", seed: int | np.random.SeedSequence = 0,
-                     sample_every_s: float = 3600.0, vm_capacity_hint: int = 1 << 16) -> Engine:
+def engine_for_world(
+    world: World,
+    policy: str = "first-fit",
+    seed: int | np.random.SeedSequence = 0,
+    sample_every_s: float = 3600.0,
+    vm_capacity_hint: int = 1 << 16,
+) -> Engine:
     """An engine over a world's servers, zones and datacenters (the engine itself knows no world)."""
-    return Engine(world.server_vcpus, world.server_memory_mib, world.zone_server_start, world.server_zone,
-                  world.server_datacenter, world.n_datacenters, policy, seed, sample_every_s, vm_capacity_hint)
+    return Engine(
+        world.server_vcpus,
+        world.server_memory_mib,
+        world.zone_server_start,
+        world.server_zone,
+        world.server_datacenter,
+        world.n_datacenters,
+        policy,
+        seed,
+        sample_every_s,
+        vm_capacity_hint,
+    )
 
 
 def prepare_run(scenario: Scenario) -> RunParts:
@@ -132,23 +147,32 @@ def prepare_run(scenario: Scenario) -> RunParts:
     sample_every_s = scenario.horizon.sample_every_minutes * 60.0
     hint = int(sampler.expected_resident_vms() * 1.05) + 1024
     engine = engine_for_world(world, scenario.placement.policy, streams["engine"], sample_every_s, hint)
-    failover = Failover(engine, world, scenario, streams["failures"]) \
-        if scenario.failures is not None or scenario.services else None
+    failover = (
+        Failover(engine, world, scenario, streams["failures"])
+        if scenario.failures is not None or scenario.services
+        else None
+    )
     return RunParts(scenario, world, sampler, engine, failover)
 
 
-def simulate(scenario: Scenario, db_path: Path | str, progress: Progress | None = None,
-             status: Callable[[str], None] | None = None) -> RunOutcome:
+def simulate(
+    scenario: Scenario,
+    db_path: Path | str,
+    progress: Progress | None = None,
+    status: Callable[[str], None] | None = None,
+) -> RunOutcome:
     """Run `scenario` for its horizon and append the run to the DuckDB file at `db_path`."""
     # compiled code first (~20 s the first time on a machine, then a cache load): not part of the run's wall_s
-    compile_s = compile_engine(scenario.placement.policy, scenario.failures is not None or bool(scenario.services),
-                               check=False)
+    compile_s = compile_engine(
+        scenario.placement.policy, scenario.failures is not None or bool(scenario.services), check=False
+    )
     wall0 = time.perf_counter()
     run = prepare_run(scenario)
     world, engine, failover = run.world, run.engine, run.failover
     with ResultsStore(db_path) as store:
-        run_id = store.start_run(scenario.name, scenario_to_yaml(scenario), scenario_hash(scenario), scenario.seed,
-                                 __version__)
+        run_id = store.start_run(
+            scenario.name, scenario_to_yaml(scenario), scenario_hash(scenario), scenario.seed, __version__
+        )
         with run_guard(store, run_id):
             run.start(status or (lambda _msg: None))
             for t, samples in run.advance_chunks():
@@ -164,15 +188,19 @@ def simulate(scenario: Scenario, db_path: Path | str, progress: Progress | None 
             store.finish_run(run_id, wall_s, counters.events, outcome.summary)
     if failover is not None:
         outcome.failure_vms = failover.vms_by_level()
-    outcome.notes = [f"ignored (validated, not simulated yet): {', '.join(ignored_sections(scenario))}"] \
-        if ignored_sections(scenario) else []
+    outcome.notes = (
+        [f"ignored (validated, not simulated yet): {', '.join(ignored_sections(scenario))}"]
+        if ignored_sections(scenario)
+        else []
+    )
     return outcome
 
 
 def _place_rows(outcome: RunOutcome) -> dict[str, list]:
     """The outcome's zone rows, then its datacenter rows, as `places` columns (None where a row lacks the key)."""
-    rows = [{"level": "zone", "name": z["zone"], **z} for z in outcome.zones] + \
-           [{"level": "datacenter", "name": d["datacenter"], **d} for d in outcome.datacenters]
+    rows = [{"level": "zone", "name": z["zone"], **z} for z in outcome.zones] + [
+        {"level": "datacenter", "name": d["datacenter"], **d} for d in outcome.datacenters
+    ]
     return {column: [row.get(column) for row in rows] for column in ROW_TABLES["places"]}
 
 
@@ -192,29 +220,50 @@ def _store_samples(store: ResultsStore, run_id: int, world: World, s: Samples) -
     zone_region = [world.region_names[r] for r in world.zone_region]
     zone_vcpus = np.broadcast_to(world.vcpus_per("zone"), (ticks, world.n_zones))
     zone_mem = np.broadcast_to(world.memory_mib_per("zone") / MIB_PER_GIB, (ticks, world.n_zones))
-    store.append_metrics(run_id, "zone", list(world.zone_names), list(world.zone_names), zone_region, s.time_s, {
-        "allocated_vcpus": s.zone_allocated_vcpus,
-        "allocated_memory_gib": s.zone_allocated_memory_mib / MIB_PER_GIB,
-        "capacity_vcpus": zone_vcpus, "capacity_memory_gib": zone_mem,
-        "resident_vms": s.zone_resident_vms, "arrivals": s.zone_arrivals, "refusals": s.zone_refusals,
-    }, s.interval_s)
+    store.append_metrics(
+        run_id,
+        "zone",
+        list(world.zone_names),
+        list(world.zone_names),
+        zone_region,
+        s.time_s,
+        {
+            "allocated_vcpus": s.zone_allocated_vcpus,
+            "allocated_memory_gib": s.zone_allocated_memory_mib / MIB_PER_GIB,
+            "capacity_vcpus": zone_vcpus,
+            "capacity_memory_gib": zone_mem,
+            "resident_vms": s.zone_resident_vms,
+            "arrivals": s.zone_arrivals,
+            "refusals": s.zone_refusals,
+        },
+        s.interval_s,
+    )
     dc_zone = [world.zone_names[z] for z in world.datacenter_zone]
     dc_region = [world.region_names[world.zone_region[z]] for z in world.datacenter_zone]
     n_dc = world.n_datacenters
-    store.append_metrics(run_id, "datacenter", list(world.datacenter_names), dc_zone, dc_region, s.time_s, {
-        "allocated_vcpus": s.datacenter_allocated_vcpus,
-        "allocated_memory_gib": s.datacenter_allocated_memory_mib / MIB_PER_GIB,
-        "capacity_vcpus": np.broadcast_to(world.vcpus_per("datacenter"), (ticks, n_dc)),
-        "capacity_memory_gib": np.broadcast_to(world.memory_mib_per("datacenter") / MIB_PER_GIB, (ticks, n_dc)),
-        "resident_vms": s.datacenter_resident_vms,
-        # a request targets a zone and is placed or refused there: per datacenter, arrivals are the VMs
-        # placed into it and refusals do not arise (0)
-        "arrivals": s.datacenter_placements, "refusals": np.zeros((ticks, n_dc), dtype=np.int64),
-    }, s.interval_s)
+    store.append_metrics(
+        run_id,
+        "datacenter",
+        list(world.datacenter_names),
+        dc_zone,
+        dc_region,
+        s.time_s,
+        {
+            "allocated_vcpus": s.datacenter_allocated_vcpus,
+            "allocated_memory_gib": s.datacenter_allocated_memory_mib / MIB_PER_GIB,
+            "capacity_vcpus": np.broadcast_to(world.vcpus_per("datacenter"), (ticks, n_dc)),
+            "capacity_memory_gib": np.broadcast_to(world.memory_mib_per("datacenter") / MIB_PER_GIB, (ticks, n_dc)),
+            "resident_vms": s.datacenter_resident_vms,
+            # a request targets a zone and is placed or refused there: per datacenter, arrivals are the VMs
+            # placed into it and refusals do not arise (0)
+            "arrivals": s.datacenter_placements,
+            "refusals": np.zeros((ticks, n_dc), dtype=np.int64),
+        },
+        s.interval_s,
+    )
 
 
-def _outcome(run_id: int, scenario: Scenario, world: World, c: Counters, wall_s: float,
-             failures: dict) -> RunOutcome:
+def _outcome(run_id: int, scenario: Scenario, world: World, c: Counters, wall_s: float, failures: dict) -> RunOutcome:
     """The run's JSON summary (the `run --json` contract) and a row per zone and per datacenter."""
     vcpu_fraction = c.zone_allocated_vcpu_fraction
     resident_mean = c.zone_resident_vms_mean
@@ -243,13 +292,19 @@ def _outcome(run_id: int, scenario: Scenario, world: World, c: Counters, wall_s:
         "events_per_s": c.events / wall_s if wall_s > 0 else None,
         **failures,
     }
-    zones = [{
-        "region": world.region_names[world.zone_region[z]], "zone": world.zone_names[z],
-        "servers": int(world.zone_server_start[z + 1] - world.zone_server_start[z]),
-        "arrivals": int(c.zone_arrivals[z]), "refused": int(c.zone_refusals[z]),
-        "departures": int(c.zone_departures[z]),
-        "resident_vms_mean": float(resident_mean[z]), "allocated_vcpu_fraction": float(vcpu_fraction[z]),
-    } for z in range(world.n_zones)]
+    zones = [
+        {
+            "region": world.region_names[world.zone_region[z]],
+            "zone": world.zone_names[z],
+            "servers": int(world.zone_server_start[z + 1] - world.zone_server_start[z]),
+            "arrivals": int(c.zone_arrivals[z]),
+            "refused": int(c.zone_refusals[z]),
+            "departures": int(c.zone_departures[z]),
+            "resident_vms_mean": float(resident_mean[z]),
+            "allocated_vcpu_fraction": float(vcpu_fraction[z]),
+        }
+        for z in range(world.n_zones)
+    ]
     return RunOutcome(run_id, summary, zones, _datacenter_rows(world, c))
 
 
@@ -260,11 +315,14 @@ def _datacenter_rows(world: World, c: Counters) -> list[dict]:
     rows = []
     for d in range(world.n_datacenters):
         z = int(world.datacenter_zone[d])
-        rows.append({
-            "region": world.region_names[world.zone_region[z]], "zone": world.zone_names[z],
-            "datacenter": world.datacenter_names[d],
-            "servers": int(world.datacenter_server_start[d + 1] - world.datacenter_server_start[d]),
-            "vms_placed": int(c.datacenter_placements[d]),
-            "allocated_vcpu_fraction": float(vcpu_fraction[d]),
-        })
+        rows.append(
+            {
+                "region": world.region_names[world.zone_region[z]],
+                "zone": world.zone_names[z],
+                "datacenter": world.datacenter_names[d],
+                "servers": int(world.datacenter_server_start[d + 1] - world.datacenter_server_start[d]),
+                "vms_placed": int(c.datacenter_placements[d]),
+                "allocated_vcpu_fraction": float(vcpu_fraction[d]),
+            }
+        )
     return rows

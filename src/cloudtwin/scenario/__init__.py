@@ -1,9 +1,9 @@
 """Scenarios: YAML files and presets, validated into frozen models with every problem reported at once.
 
-    load_scenario(path, overrides)      a scenario file, with `--set KEY=VALUE` overrides
-    load_preset(name, overrides)        a preset shipped with cloudtwin
-    parse_scenario(text, source, ...)   YAML text (the Python API and tests)
-    scenario_to_yaml / scenario_hash    the resolved scenario written out / identified
+load_scenario(path, overrides)      a scenario file, with `--set KEY=VALUE` overrides
+load_preset(name, overrides)        a preset shipped with cloudtwin
+parse_scenario(text, source, ...)   YAML text (the Python API and tests)
+scenario_to_yaml / scenario_hash    the resolved scenario written out / identified
 """
 
 from __future__ import annotations

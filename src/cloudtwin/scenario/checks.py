@@ -30,7 +30,9 @@ from cloudtwin.scenario.problems import KeyPath, Problem, did_you_mean, format_p
 def _field_adapter(cls: type[BaseModel], name: str) -> TypeAdapter[Any]:
     """A validator for one field of a model alone, constraints included."""
     info = cls.model_fields[name]
-    annotation: Any = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation  # a built type form
+    annotation: Any = (
+        Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+    )  # a built type form
     return TypeAdapter(annotation)
 
 
@@ -59,10 +61,13 @@ class _Catalog:
             return False
         if name in self.places:
             other_kind, other_path = self.places[name]
-            self.problems.append(Problem(
-                path, f"name `{name}`{note} is already used by the {other_kind} at {format_path(other_path)} "
-                "(regions, zones and datacenters share one namespace)",
-            ))
+            self.problems.append(
+                Problem(
+                    path,
+                    f"name `{name}`{note} is already used by the {other_kind} at {format_path(other_path)} "
+                    "(regions, zones and datacenters share one namespace)",
+                )
+            )
             return False
         self.places[name] = (kind, path)
         return True
@@ -126,7 +131,9 @@ def _catalog(data: dict[str, Any], server_types: set[str] | None) -> _Catalog:
                 catalog.zones.add(zone_name)
             group = zone.get("datacenters")
             if isinstance(group, dict):
-                _add_group(catalog, group, zone_name, zone_path + ("datacenters",), seed, default_per_rack, server_types)
+                _add_group(
+                    catalog, group, zone_name, zone_path + ("datacenters",), seed, default_per_rack, server_types
+                )
             for di, dc in _items(group):
                 dc_path = zone_path + ("datacenters", di)
                 server_type = dc.get("server_type")
@@ -138,8 +145,15 @@ def _catalog(data: dict[str, Any], server_types: set[str] | None) -> _Catalog:
     return catalog
 
 
-def _add_group(catalog: _Catalog, group: dict[str, Any], zone_name: Any, path: KeyPath, seed: int | None,
-               default_per_rack: int | None, server_types: set[str] | None) -> None:
+def _add_group(
+    catalog: _Catalog,
+    group: dict[str, Any],
+    zone_name: Any,
+    path: KeyPath,
+    seed: int | None,
+    default_per_rack: int | None,
+    server_types: set[str] | None,
+) -> None:
     """The data centers made by the `{count, servers, server_type}` shorthand of one zone."""
     catalog.problems += _reference(group.get("server_type"), server_types, "server type", path + ("server_type",))
     count = _positive(group.get("count"))
@@ -147,12 +161,18 @@ def _add_group(catalog: _Catalog, group: dict[str, Any], zone_name: Any, path: K
     high = servers if isinstance(servers, int) else (servers[1] if servers else None)
     catalog.problems += _too_many(high, path + ("servers",))
     if count is not None and count > MAX_DATACENTERS_PER_ZONE:
-        catalog.problems.append(Problem(
-            path + ("count",), f"at most {MAX_DATACENTERS_PER_ZONE:,} datacenters per zone are supported", count))
+        catalog.problems.append(
+            Problem(
+                path + ("count",), f"at most {MAX_DATACENTERS_PER_ZONE:,} datacenters per zone are supported", count
+            )
+        )
         return
     if count is not None and catalog.datacenters + count > MAX_DATACENTERS_IN_WORLD:
-        catalog.problems.append(Problem(
-            path + ("count",), f"the world would hold more than {MAX_DATACENTERS_IN_WORLD:,} datacenters", count))
+        catalog.problems.append(
+            Problem(
+                path + ("count",), f"the world would hold more than {MAX_DATACENTERS_IN_WORLD:,} datacenters", count
+            )
+        )
         return
     if count is None or not isinstance(zone_name, str):
         return
@@ -227,8 +247,10 @@ def _target_problem(target: str, catalog: _Catalog) -> str | None:
             return f"`{dc}` has {size:,} {unit} (numbered from 0), so {numbers[0]} does not exist"
         return None
     hint = did_you_mean(target, catalog.places, "names")
-    return (f"`{target}` names no region, zone or datacenter{hint if hint.startswith(';') else ''} "
-            "(a rack is `DC/rackK`, a server `DC/serverI`, a server range `DC/servers[A:B]`)")
+    return (
+        f"`{target}` names no region, zone or datacenter{hint if hint.startswith(';') else ''} "
+        "(a rack is `DC/rackK`, a server `DC/serverI`, a server range `DC/servers[A:B]`)"
+    )
 
 
 def _items(value: Any) -> Iterator[tuple[int, dict[str, Any]]]:

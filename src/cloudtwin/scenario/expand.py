@@ -59,4 +59,3 @@ def expand_world(scenario: Scenario) -> Scenario:
         for region in scenario.world.regions
     ]
     return scenario.model_copy(update={"world": scenario.world.model_copy(update={"regions": regions})})
-

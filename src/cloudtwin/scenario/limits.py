@@ -13,4 +13,3 @@ MAX_DATACENTERS_PER_ZONE = 1000
 MAX_DATACENTERS_IN_WORLD = 10_000
 # 1e15 servers would need ~96 PB at 96 B each; the bound only keeps counts inside int64 arithmetic.
 MAX_SERVERS_PER_DATACENTER = 10**15
-

@@ -55,8 +55,10 @@ def parse_scenario(
     data = parse_yaml(text, where)
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"the scalar {data!r}"[:60]
-        raise ScenarioError(f"{source}:{where.lines.get((), 1)}: the top level must be a mapping of keys "
-                            f"(name, server_types, world, ...), not {kind}")
+        raise ScenarioError(
+            f"{source}:{where.lines.get((), 1)}: the top level must be a mapping of keys "
+            f"(name, server_types, world, ...), not {kind}"
+        )
     data = apply_overrides(data, overrides, where)
     data = apply_values(data, values or {}, where)
     return _validated(data, where, base_dir or Path.cwd())
@@ -70,8 +72,11 @@ def vary_scenario(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
     against the working directory.
     """
     old = source_of(scenario)
-    where = SourceMap(f"scenario {scenario.name}") if old is None else \
-        SourceMap(old.source, dict(old.lines), dict(old.overrides))
+    where = (
+        SourceMap(f"scenario {scenario.name}")
+        if old is None
+        else SourceMap(old.source, dict(old.lines), dict(old.overrides))
+    )
     data = scenario.model_dump(mode="json", exclude_unset=True)  # what was written, so `model_fields_set` survives
     data = apply_values(data, changes, where)
     return _validated(data, where, Path.cwd())

@@ -237,9 +237,7 @@ class Service(Frozen):
     @model_validator(mode="after")
     def _quorum(self) -> Service:
         if self.healthy_when.at_least > self.replicas:
-            raise ValueError(
-                f"healthy_when.at_least ({self.healthy_when.at_least}) exceeds replicas ({self.replicas})"
-            )
+            raise ValueError(f"healthy_when.at_least ({self.healthy_when.at_least}) exceeds replicas ({self.replicas})")
         return self
 
 

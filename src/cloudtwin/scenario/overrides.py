@@ -80,12 +80,14 @@ def plain_value(value: Any, depth: int = 0, budget: list[int] | None = None) -> 
         return out
     if isinstance(value, (list, tuple)):
         return [plain_value(v, depth + 1, budget) for v in value]
-    raise ScenarioError(f"`{type(value).__name__}` is not a scenario value "
-                        "(numbers, strings, booleans, None, lists and mappings are)")
+    raise ScenarioError(
+        f"`{type(value).__name__}` is not a scenario value (numbers, strings, booleans, None, lists and mappings are)"
+    )
 
 
-def _apply_all(data: dict[str, Any], items: Sequence[tuple[str, Callable[[], tuple[list[_Key], Any]]]],
-               source: SourceMap) -> dict[str, Any]:
+def _apply_all(
+    data: dict[str, Any], items: Sequence[tuple[str, Callable[[], tuple[list[_Key], Any]]]], source: SourceMap
+) -> dict[str, Any]:
     """Apply each (expression, its parsed path and value) in order; all bad ones reported at once."""
     errors: list[str] = []
     for expr, parsed in items:
@@ -141,7 +143,7 @@ def _parse(expr: str) -> tuple[list[_Key], str]:
                 steps.append(_Key(inner[1:-1]))
             else:
                 raise ScenarioError(
-                    f"malformed key: `[{inner}]` must be a list index like [0] or a quoted key like [\"m3.large\"]"
+                    f'malformed key: `[{inner}]` must be a list index like [0] or a quoted key like ["m3.large"]'
                 )
             i = close + 1
             expect_name = False
@@ -179,7 +181,9 @@ def _assign(data: dict[str, Any], steps: list[_Key], value: Any, expr: str, sour
         step = steps[i]
         if isinstance(step.key, int):
             if not isinstance(node, list):
-                raise ScenarioError(f"`{format_path(path)}` is {_kind(node)}, so [{step.key}] cannot index it{_hint(node)}")
+                raise ScenarioError(
+                    f"`{format_path(path)}` is {_kind(node)}, so [{step.key}] cannot index it{_hint(node)}"
+                )
             if step.key >= len(node):
                 raise ScenarioError(
                     f"index [{step.key}] is out of range: `{format_path(path)}` has {len(node)} item(s)"

@@ -187,7 +187,9 @@ def _problem(path: KeyPath, err: Any, data: Any, choices: list[tuple[KeyPath, st
     if kind == "literal_error" and isinstance(err.get("input"), str):
         expected = _QUOTED.findall(str(err.get("ctx", {}).get("expected", "")))
         hint = did_you_mean(err["input"], expected, "")
-        return Problem(path, f"`{err['input']}` is not one of: {', '.join(expected)}{hint if hint.startswith(';') else ''}")
+        return Problem(
+            path, f"`{err['input']}` is not one of: {', '.join(expected)}{hint if hint.startswith(';') else ''}"
+        )
     message = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if message[:1].isupper() and not message[1:2].isupper():
         message = message[0].lower() + message[1:]

@@ -91,7 +91,9 @@ def parse_value(text: str) -> Any:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except (yaml.YAMLError, RecursionError) as exc:
-        raise ScenarioError(f"not a YAML value: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        raise ScenarioError(
+            f"not a YAML value: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from None
     if node is None:
         return None
     builder = _Builder(source)
@@ -148,7 +150,7 @@ class _Builder:
             if key_node.tag == _TAG + "merge":
                 for source in self._merge_sources(value_node, path):
                     built = self.build(source, path, depth + 1)
-                    for key, value in (built.items() if isinstance(built, dict) else ()):
+                    for key, value in built.items() if isinstance(built, dict) else ():
                         merged.setdefault(key, value)
                 continue
             if not isinstance(key_node, yaml.ScalarNode):

@@ -110,7 +110,9 @@ def _walk_slices(path: Path, duration_path: Path, flavours: dict[str, tuple[int,
     batch_bin: list[int] = []
     for fl, dl in zip(flavour_lines, duration_lines):
         if fl.time_s != dl.time_s or len(fl.tokens) != len(dl.tokens):
-            raise WorkloadError(f"{duration_path}:{dl.lineno}: does not match {path.name}:{fl.lineno} (time or VM count)")
+            raise WorkloadError(
+                f"{duration_path}:{dl.lineno}: does not match {path.name}:{fl.lineno} (time or VM count)"
+            )
         if (fl.time_s - first_s) % BIN_S:
             raise WorkloadError(f"{path}:{fl.lineno}: time {fl.time_s} is off the {BIN_S}-s grid of the first line")
         open_batch = False
