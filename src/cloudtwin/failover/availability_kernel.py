@@ -38,7 +38,7 @@ C_LEVEL, C_GID, C_UNITS, C_BSTART, C_BLEN = range(5)
 OK, OVERFLOW = 0, 1
 
 
-@njit(cache=True)
+@njit(cache=True, forceinline=True)
 def _up_time(lp, lv, residual):
     """A fresh (or, with `residual`, an equilibrium residual) up-time of level lv; inf when the level is off."""
     if lp[lv, P_ON] == 0.0:
@@ -51,7 +51,7 @@ def _up_time(lp, lv, residual):
     return np.random.exponential(lp[lv, P_UP_MEAN])
 
 
-@njit(cache=True)
+@njit(cache=True, forceinline=True)
 def _repair_time(lp, lv, residual):
     """A fresh (or equilibrium residual) repair time of level lv."""
     if lp[lv, P_TTR] == _LOGNORMAL:
@@ -89,7 +89,10 @@ class Components(NamedTuple):
     ci: np.ndarray  # int64 (size, 5): C_* columns
     down: np.ndarray  # bool (size)
     next_s: np.ndarray  # float64 (size): next transition
-    tally: np.ndarray  # int64: [components in use, status, first tracked one, datacenters, zones]
+    tally: np.ndarray  # int64: [in use, status, first tracked one, datacenters, zones, recording, watched]
+    slots: np.ndarray  # int64 (power of two >= 2 x size): open-addressing hash of tracked (level, gid) -> component
+    watched: np.ndarray  # int64 (size): tracked components a waiting replica's failed attempt looked at
+    is_watched: np.ndarray  # bool (size)
 
 
 @njit(cache=True)
@@ -109,7 +112,7 @@ def _start(k: Components, c, lv, gid, units, t):
         k.next_s[c] = t + _up_time(lp, lv, True)
 
 
-@njit(cache=True)
+@njit(cache=True, forceinline=True)
 def _covers(k: Components, c, pos):
     """Whether component c is down over child position `pos` (its burst window, wrapping)."""
     if not k.down[c]:
@@ -118,22 +121,80 @@ def _covers(k: Components, c, pos):
     return (pos - k.ci[c, C_BSTART] + u) % u < k.ci[c, C_BLEN]
 
 
+@njit(cache=True, forceinline=True)
+def _flip(k: Components, c):
+    """Component c's next transition: down to up, or up to down (a burst draws where its window starts)."""
+    lv = k.ci[c, C_LEVEL]
+    t = k.next_s[c]
+    if k.down[c]:
+        k.down[c] = False
+        k.next_s[c] = t + _up_time(k.lp, lv, False)
+    else:
+        k.down[c] = True
+        k.next_s[c] = t + _repair_time(k.lp, lv, False)
+        if k.ci[c, C_BLEN] < k.ci[c, C_UNITS]:
+            k.ci[c, C_BSTART] = np.random.randint(0, k.ci[c, C_UNITS])
+
+
+@njit(cache=True, forceinline=True)
+def _catch_up(k: Components, c, t):
+    """Bring a component nobody watched up to time t: the transitions it made meanwhile, in order (its process
+    is independent of everything else, so following it late is the same as following it all along)."""
+    while k.next_s[c] < t:
+        _flip(k, c)
+
+
+@njit(cache=True, forceinline=True)
+def _window_end(k: Components, c, pos):
+    """The first child position after `pos` (covered by down component c) that c's burst window does not cover
+    (the unit count when the window runs to the end)."""
+    u, b, n = k.ci[c, C_UNITS], k.ci[c, C_BSTART], k.ci[c, C_BLEN]
+    end = b + n if pos >= b else b + n - u
+    return min(end, u)
+
+
 @njit(cache=True)
 def _tracked(k: Components, lv, gid, units, t):
-    """The component of level lv with global id `gid`, started in equilibrium if never seen; -1 when full."""
-    for c in range(k.tally[2], k.tally[0]):
+    """The component of level lv with global id `gid` as of time t, started in equilibrium if never seen; -1 when
+    the table is full."""
+    mask = len(k.slots) - 1
+    h = (((gid * 8 + lv) * 2654435761) >> 4) & mask  # multiplicative hashing of the key; linear probing
+    while k.slots[h] >= 0:
+        c = k.slots[h]
         if k.ci[c, C_GID] == gid and k.ci[c, C_LEVEL] == lv:
+            _catch_up(k, c, t)
+            _note(k, c)
             return c
+        h = (h + 1) & mask
     c = k.tally[0]
     if c >= len(k.down):
         k.tally[1] = OVERFLOW
         return -1
     k.tally[0] = c + 1
+    k.slots[h] = c
     _start(k, c, lv, gid, units, t)
+    _note(k, c)
     return c
 
 
+@njit(cache=True, forceinline=True)
+def _note(k: Components, c):
+    """While attempts are recorded, remember a component they looked at: its repair may be the room awaited."""
+    if k.tally[5] and not k.is_watched[c]:
+        k.is_watched[c] = True
+        k.watched[k.tally[6]] = c
+        k.tally[6] += 1
+
+
 @njit(cache=True)
+def _unwatch(k: Components):
+    """No replica waits any more: the components its attempts looked at go back to being caught up when seen."""
+    for i in range(k.tally[6]):
+        k.is_watched[k.watched[i]] = False
+    k.tally[6] = 0
+
+
+@njit(cache=True, forceinline=True)
 def _domain_up(k: Components, g: Geometry, d, z):
     """Whether local datacenter d (of local zone z) is up as a whole: neither its zone nor its region covers it."""
     n_dc, n_zone = k.tally[3], k.tally[4]
@@ -156,6 +217,34 @@ def _server_up(k: Components, g: Geometry, s, r, d, z, t):
 
 
 @njit(cache=True)
+def _own_components(k: Components, g: Geometry, s, r, t):
+    """The tracked components of server s and its rack r (both already seen by `_server_up`)."""
+    rack = _tracked(k, _RACK, r, g.rack_server_start[r + 1] - g.rack_server_start[r], t)
+    return _tracked(k, _SERVER, s, 1, t), rack
+
+
+@njit(cache=True, forceinline=True)
+def _running(rep_server):
+    """How many replicas run (no temporary array: this is asked at every event)."""
+    n = 0
+    for s in rep_server:
+        n += s >= 0
+    return n
+
+
+@njit(cache=True, forceinline=True)
+def _replica_up(k: Components, g: Geometry, j, rep_rack, rep_dc, rep_zone, rep_server_c, rep_rack_c):
+    """Whether running replica j's server is up: `_server_up` through the components it already holds."""
+    d, z, r = rep_dc[j], rep_zone[j], rep_rack[j]
+    if not _domain_up(k, g, d, z) or _covers(k, d, r - g.dc_rack_lo[d]):
+        return False
+    server = rep_server_c[j]
+    if _covers(k, rep_rack_c[j], k.ci[server, C_GID] - g.rack_server_start[r]):
+        return False
+    return not k.down[server]
+
+
+@njit(cache=True)
 def _place(k: Components, g: Geometry, j, z, t, c_vcpus, m_mib, rep_server, rep_rack, rack_lo, rack_hi):
     """Replica j's (server, rack, datacenter) by the restart rule inside local zone z (racks [rack_lo, rack_hi)
     when rack_lo >= 0): the lowest-numbered up server with room on a rack hosting no other running replica;
@@ -166,13 +255,19 @@ def _place(k: Components, g: Geometry, j, z, t, c_vcpus, m_mib, rep_server, rep_
         r0, r1 = g.dc_rack_lo[d], g.dc_rack_lo[d] + g.dc_racks[d]
         if rack_lo >= 0:
             r0, r1 = max(r0, rack_lo), min(r1, rack_hi)
-        for r in range(r0, r1):
+        r = r0
+        while r < r1:
+            if _covers(k, d, r - g.dc_rack_lo[d]):  # a burst of the datacenter: jump past its window
+                r = g.dc_rack_lo[d] + _window_end(k, d, r - g.dc_rack_lo[d])
+                continue
             taken = False
             for i in range(len(rep_server)):
                 if i != j and rep_server[i] >= 0 and rep_rack[i] == r:
                     taken = True
-            if taken or _covers(k, d, r - g.dc_rack_lo[d]):
+            r += 1
+            if taken:
                 continue
+            r -= 1
             for s in range(g.rack_server_start[r], g.rack_server_start[r + 1]):
                 if g.server_vcpus[s] < c_vcpus or g.server_memory_mib[s] < m_mib:
                     continue
@@ -180,6 +275,7 @@ def _place(k: Components, g: Geometry, j, z, t, c_vcpus, m_mib, rep_server, rep_
                     return s, r, d
                 if k.tally[1] != OK:
                     return -1, -1, -1
+            r += 1
     return -1, -1, -1
 
 
@@ -192,12 +288,18 @@ def _simulate_one(
     n_rep, n_dc, n_zone, n_reg = rep_dc0.size, g.dc_zone.size, g.zone_region.size, g.region_units.size
     n_fixed = n_dc + n_zone + n_reg
     size = n_fixed + max_tracked
+    n_slots = 1
+    while n_slots < 2 * size:
+        n_slots *= 2
     k = Components(
         lp,
         np.zeros((size, 5), np.int64),
         np.zeros(size, np.bool_),
         np.full(size, math.inf),
-        np.array([n_fixed, OK, n_fixed, n_dc, n_zone], np.int64),
+        np.array([n_fixed, OK, n_fixed, n_dc, n_zone, 0, 0], np.int64),
+        np.full(n_slots, -1, np.int64),
+        np.empty(size, np.int64),
+        np.zeros(size, np.bool_),
     )
     for d in range(n_dc):
         _start(k, d, _DATACENTER, d, g.dc_racks[d], 0.0)
@@ -211,7 +313,10 @@ def _simulate_one(
     rep_zone = np.empty(n_rep, np.int64)
     ready = np.full(n_rep, math.inf)  # when an interrupted replica's first attempt is due
     waiting = np.zeros(n_rep, np.bool_)  # tried and found no room: tried again at every event
+    rep_server_c = np.full(n_rep, -1, np.int64)  # the components of a running replica's server and rack
+    rep_rack_c = np.full(n_rep, -1, np.int64)
     # At the start, as a run places them: its layout rack, else anywhere in its zone, else waiting.
+    k.tally[5] = 1
     for j in range(n_rep):
         d = rep_dc0[j]
         z = g.dc_zone[d]
@@ -222,9 +327,13 @@ def _simulate_one(
             s, r2, d2 = _place(k, g, j, z, 0.0, c_vcpus, m_mib, rep_server, rep_rack, -1, -1)
         if s >= 0:
             rep_server[j], rep_rack[j], rep_dc[j] = s, r2, d2
+            rep_server_c[j], rep_rack_c[j] = _own_components(k, g, s, r2, 0.0)
         else:
             waiting[j] = True
-    healthy = np.count_nonzero(rep_server >= 0) >= at_least
+    k.tally[5] = 0
+    if not waiting.any():
+        _unwatch(k)
+    healthy = _running(rep_server) >= at_least
     unhealthy_s = 0.0
     incidents = 0 if healthy else 1
     outage_start = 0.0
@@ -234,9 +343,23 @@ def _simulate_one(
     ci, down, next_s, tally = k.ci, k.down, k.next_s, k.tally
     while tally[1] == OK:
         # Next event: the earliest component transition or due restart (ties: lowest index first).
+        # Only what can change a replica's fate is followed event by event: the datacenters, zones and regions,
+        # the server and rack of each running replica, and, while a replica waits for room, every rack and server
+        # its failed attempts looked at (a repair there may be the room). Others are caught up when looked at again.
         t_next = math.inf
         who = -1
-        for c in range(tally[0]):
+        n_scan = n_fixed + 2 * n_rep + tally[6]
+        for i in range(n_scan):
+            if i < n_fixed:
+                c = i
+            elif i < n_fixed + n_rep:
+                c = rep_server_c[i - n_fixed]
+            elif i < n_fixed + 2 * n_rep:
+                c = rep_rack_c[i - n_fixed - n_rep]
+            else:
+                c = k.watched[i - n_fixed - 2 * n_rep]
+            if c < 0:
+                continue
             if next_s[c] < t_next:
                 t_next = next_s[c]
                 who = c
@@ -253,22 +376,17 @@ def _simulate_one(
         if who < size:
             c = who
             lv = ci[c, C_LEVEL]
+            _flip(k, c)
             if down[c]:
-                down[c] = False
-                next_s[c] = t + _up_time(lp, lv, False)
-            else:
-                down[c] = True
-                next_s[c] = t + _repair_time(lp, lv, False)
-                if ci[c, C_BLEN] < ci[c, C_UNITS]:
-                    ci[c, C_BSTART] = np.random.randint(0, ci[c, C_UNITS])
                 # Running replicas whose server this takes down are interrupted.
                 for j in range(n_rep):
                     s = rep_server[j]
-                    if s >= 0 and not _server_up(k, g, s, rep_rack[j], rep_dc[j], rep_zone[j], t):
-                        rep_server[j] = -1
+                    if s >= 0 and not _replica_up(k, g, j, rep_rack, rep_dc, rep_zone, rep_server_c, rep_rack_c):
+                        rep_server[j], rep_server_c[j], rep_rack_c[j] = -1, -1, -1
                         ready[j] = first_attempt_s(t, lv, next_s[c], delay_s, moves_zone)
         # Every restart that is due, and every replica still waiting for room, is tried (in replica order)
         # at each event: whenever something may have freed room.
+        tally[5] = 1
         for j in range(n_rep):
             if rep_server[j] >= 0 or not (waiting[j] or ready[j] <= t):
                 continue
@@ -279,9 +397,13 @@ def _simulate_one(
                 s, r2, d2 = _place(k, g, j, z, t, c_vcpus, m_mib, rep_server, rep_rack, -1, -1)
                 if s >= 0:
                     rep_server[j], rep_rack[j], rep_dc[j], rep_zone[j] = s, r2, d2, z
+                    rep_server_c[j], rep_rack_c[j] = _own_components(k, g, s, r2, t)
                     waiting[j] = False
                     break
-        now_healthy = np.count_nonzero(rep_server >= 0) >= at_least
+        tally[5] = 0
+        if tally[6] and not waiting.any():
+            _unwatch(k)
+        now_healthy = _running(rep_server) >= at_least
         if healthy and not now_healthy:
             incidents += 1
             outage_start = t
