@@ -21,6 +21,7 @@ from cloudtwin.engine.warmup import COMPILE_NOTICE_S, compile_engine, engine_cac
 from cloudtwin.placement import jitcache
 from cloudtwin.runner.simulate import simulate
 from cloudtwin.scenario import Scenario
+from lab_world import lab_scenario
 
 PACKAGE = Path(jitcache.__file__).resolve().parents[1]  # src/cloudtwin
 
@@ -114,53 +115,22 @@ def _dispatchers() -> dict[str, Dispatcher]:
 
 def _lab() -> Scenario:
     """3 zones of 20 servers, arrivals, frequent server failures and a 3-replica service: every engine path."""
-    return Scenario.model_validate(
-        {
-            "name": "warm-up-lab",
-            "seed": 3,
-            "horizon": {"days": 0.5, "sample_every_minutes": 60},
-            "server_types": {"std": {"vcpus": 32, "memory_gib": 256}},
-            "instance_types": {
-                "small": {"vcpus": 2, "memory_gib": 8, "price_per_hour": 0.1},
-                "large": {"vcpus": 8, "memory_gib": 32, "price_per_hour": 0.4},
-            },
-            "world": {
-                "servers_per_rack": 5,
-                "regions": [
-                    {
-                        "name": "lab",
-                        "location": {"lat": 0.0, "lon": 0.0},
-                        "zones": [
-                            {
-                                "name": f"lab-{z}",
-                                "datacenters": [{"name": f"lab-{z}1", "servers": 20, "server_type": "std"}],
-                            }
-                            for z in "abc"
-                        ],
-                    }
-                ],
-            },
-            "workload": [
-                {
-                    "name": "tenants",
-                    "instances": {"small": 0.7, "large": 0.3},
-                    "arrivals": {"per_hour": 200.0},
-                    "lifetime": {"distribution": "exponential", "mean_hours": 2.0},
-                }
-            ],
-            "placement": {"policy": "best-fit"},
-            "services": [
-                {
-                    "name": "api",
-                    "instance_type": "large",
-                    "replicas": 3,
-                    "spread": "zones",
-                    "zones": ["lab-a", "lab-b", "lab-c"],
-                    "healthy_when": {"at_least": 2},
-                }
-            ],
-            "failures": {"defaults": True, "server": {"mttf_days": 1, "repair_hours": 1}},
-        }
+    service = {
+        "name": "api",
+        "instance_type": "large",
+        "replicas": 3,
+        "spread": "zones",
+        "zones": ["lab-a", "lab-b", "lab-c"],
+        "healthy_when": {"at_least": 2},
+    }
+    return lab_scenario(
+        "warm-up-lab",
+        3,
+        0.5,
+        "abc",
+        200.0,
+        services=[service],
+        failures={"defaults": True, "server": {"mttf_days": 1, "repair_hours": 1}},
     )
 
 

@@ -13,6 +13,7 @@ from cloudtwin.engine import Engine
 from cloudtwin.results import ResultsStore
 from cloudtwin.runner import RunOutcome, simulate
 from cloudtwin.scenario import Scenario, load_preset
+from lab_world import lab_scenario
 
 DAY_S = 86400.0
 HOUR_S = 3600.0
@@ -108,48 +109,12 @@ def test_small_preset_totals_equal_table_sums(
 def _failing_lab() -> Scenario:
     """Two busy zones of 20 servers whose racks and datacenters fail (restarts place VMs but are no arrivals),
     7.5 hours sampled hourly."""
-    return Scenario.model_validate(
-        {
-            "name": "totals-lab",
-            "seed": 1,
-            "horizon": {"days": 7.5 / 24.0, "sample_every_minutes": 60},
-            "server_types": {"std": {"vcpus": 32, "memory_gib": 256}},
-            "instance_types": {
-                "small": {"vcpus": 2, "memory_gib": 8, "price_per_hour": 0.1},
-                "large": {"vcpus": 8, "memory_gib": 32, "price_per_hour": 0.4},
-            },
-            "world": {
-                "servers_per_rack": 5,
-                "regions": [
-                    {
-                        "name": "lab",
-                        "location": {"lat": 0.0, "lon": 0.0},
-                        "zones": [
-                            {
-                                "name": f"lab-{z}",
-                                "datacenters": [{"name": f"lab-{z}1", "servers": 20, "server_type": "std"}],
-                            }
-                            for z in "ab"
-                        ],
-                    }
-                ],
-            },
-            "workload": [
-                {
-                    "name": "tenants",
-                    "instances": {"small": 0.7, "large": 0.3},
-                    "arrivals": {"per_hour": 400.0},
-                    "lifetime": {"distribution": "exponential", "mean_hours": 2.0},
-                }
-            ],
-            "placement": {"policy": "best-fit"},
-            "failures": {
-                "rack": {"mttf_days": 0.5, "repair_hours": 1},
-                "datacenter": {"mttf_days": 1, "repair_hours": 1, "time_to_repair": "fixed"},
-                "restart": {"delay_minutes": 5, "timeout_hours": 0.5},
-            },
-        }
-    )
+    failures = {
+        "rack": {"mttf_days": 0.5, "repair_hours": 1},
+        "datacenter": {"mttf_days": 1, "repair_hours": 1, "time_to_repair": "fixed"},
+        "restart": {"delay_minutes": 5, "timeout_hours": 0.5},
+    }
+    return lab_scenario("totals-lab", 1, 7.5 / 24.0, "ab", 400.0, failures=failures)
 
 
 def test_totals_hold_under_failures(tmp_path: Path) -> None:
