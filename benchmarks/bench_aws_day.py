@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results_md import append_row
+
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SECTION = "## aws-2014, one simulated day"
 HEADER = (
@@ -180,18 +182,8 @@ def main() -> None:
 
 
 def record(row: str, args: argparse.Namespace) -> None:
-    """Append `row` to the section's table, creating the section at the end of RESULTS.md if absent."""
-    text = RESULTS.read_text()
-    if SECTION not in text:
-        command = "Command: `python benchmarks/bench_aws_day.py --repeat 3 --phases --record`"
-        text = text.rstrip("\n") + f"\n\n{SECTION}\n\n{command}\n\n{HEADER.format(n='N')}\n"
-    start = text.index(SECTION)
-    nxt = text.find("\n## ", start + len(SECTION))
-    end = len(text) if nxt < 0 else nxt
-    lines = text[start:end].rstrip("\n").split("\n")
-    last = max(i for i, line in enumerate(lines) if line.startswith("|"))
-    lines.insert(last + 1, row)
-    RESULTS.write_text(text[:start] + "\n".join(lines) + "\n" + text[end:])
+    """Append `row` to the section's table in RESULTS.md."""
+    append_row(SECTION, "python benchmarks/bench_aws_day.py --repeat 3 --phases --record", HEADER.format(n="N"), row)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results_md import append_row
+
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SECTION = "## Cold compile"
 HEADER = (
@@ -157,18 +159,8 @@ def main() -> None:
 
 
 def record(row: str) -> None:
-    """Append `row` to the section's table, creating the section at the end of RESULTS.md if absent."""
-    text = RESULTS.read_text()
-    if SECTION not in text:
-        cmd = "Command: `python benchmarks/bench_cold_compile.py --repeat 3 --record`"
-        text = text.rstrip("\n") + f"\n\n{SECTION}\n\n{cmd}\n\n{HEADER}\n"
-    start = text.index(SECTION)
-    nxt = text.find("\n## ", start + len(SECTION))
-    end = len(text) if nxt < 0 else nxt
-    lines = text[start:end].rstrip("\n").split("\n")
-    last = max(i for i, line in enumerate(lines) if line.startswith("|"))
-    lines.insert(last + 1, row)
-    RESULTS.write_text(text[:start] + "\n".join(lines) + "\n" + text[end:])
+    """Append `row` to the section's table in RESULTS.md."""
+    append_row(SECTION, "python benchmarks/bench_cold_compile.py --repeat 3 --record", HEADER, row)
 
 
 if __name__ == "__main__":
