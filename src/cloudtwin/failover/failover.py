@@ -189,7 +189,7 @@ class Failover:
         tenant = {name: col[~replica] for name, col in vms.items()}
         if len(tenant["vcpus"]):
             ready = first_attempt_s(t, f.level, f.repair_s, self.delay_s, False)
-            deadline = give_up_s(t, ready, self.timeout_s, False)
+            deadline = give_up_s(t, ready, self.timeout_s)
             self.pool.add(tenant, t, ready, deadline)
             self.stats.interrupted += len(tenant["vcpus"])
             due.update((ready, deadline))

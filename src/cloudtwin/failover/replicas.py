@@ -24,7 +24,7 @@ from cloudtwin.arrivals import Arrivals
 from cloudtwin.engine.core import Engine
 from cloudtwin.errors import FailureModelError
 from cloudtwin.failover.health import health_figures, last_per_instant, sampled
-from cloudtwin.failover.rules import first_attempt_s, free_ranges, give_up_s
+from cloudtwin.failover.rules import first_attempt_s, free_ranges
 from cloudtwin.failover.waiting import RestartStats
 from cloudtwin.failures.layout import service_layout, target_zones
 from cloudtwin.scenario.model import Scenario
@@ -54,10 +54,8 @@ class _Service:
     server: np.ndarray  # int64: server of a running replica, else -1
     zone: np.ndarray  # int64: the replica's (last) zone
     state: np.ndarray  # int8: RUNNING, WAITING
-    remaining_s: np.ndarray
     interrupted_s: np.ndarray
     ready_s: np.ndarray
-    deadline_s: np.ndarray
     history_s: list[float] = field(default_factory=list)
     history_running: list[int] = field(default_factory=list)
 
@@ -93,10 +91,8 @@ class ServiceReplicas:
                     server=np.full(n, -1, dtype=np.int64),
                     zone=np.zeros(n, dtype=np.int64),
                     state=np.full(n, WAITING, dtype=np.int8),
-                    remaining_s=np.full(n, REPLICA_LIFETIME_S),
                     interrupted_s=np.zeros(n),
                     ready_s=np.zeros(n),
-                    deadline_s=np.full(n, np.inf),
                 )
             )
             self._layouts.append(layout)
@@ -174,7 +170,6 @@ class ServiceReplicas:
                 j = int(np.flatnonzero(s.server == server)[0])
                 s.state[j], s.server[j] = WAITING, -1
                 s.interrupted_s[j], s.ready_s[j] = t, ready
-                s.deadline_s[j] = give_up_s(t, ready, 0.0, True)
             times.add(ready)
             self._stats.interrupted += int(np.count_nonzero(k_of == k))
             s.record(t)

@@ -23,8 +23,6 @@ availability kernel of `cloudtwin availability` call these (compiled) functions.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
 
@@ -44,11 +42,11 @@ def first_attempt_s(t_s: float, level: int, repair_s: float, delay_s: float, mov
 
 
 @njit(cache=True)
-def give_up_s(t_s: float, first_s: float, timeout_s: float, replica: bool) -> float:
-    """When an interrupted VM is lost if still unplaced: never for a replica, else the timeout (not before its
-    first attempt)."""
-    if replica:
-        return math.inf
+def give_up_s(t_s: float, first_s: float, timeout_s: float) -> float:
+    """When a tenant VM interrupted at `t_s` is lost if still unplaced: the timeout, never before its first attempt.
+
+    (A service replica has no such time: it is never lost.)
+    """
     return max(t_s + timeout_s, first_s)
 
 
