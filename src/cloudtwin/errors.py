@@ -1,7 +1,10 @@
 """Errors cloudtwin raises on purpose: one base class, one subclass per stage.
 
-The command line turns any `CloudtwinError` into one red line per problem and
-exit code 2; anything else is a bug (exit code 1).
+The command line turns any `CloudtwinError` into one red line per problem and its
+`exit_code`: 2 for bad input (a scenario, an argument, a file the user named),
+1 for a failing environment (`MachineError`: disk full, a lock held, a folder
+that cannot be written). Anything else is a bug (exit code 1, "internal error").
+A run stopped by a signal raises `Interrupted` (a BaseException, like Ctrl-C).
 """
 
 from __future__ import annotations
@@ -17,6 +20,24 @@ class CloudtwinError(Exception):
     def __init__(self, message: str | None = None, problems: list[str] | None = None) -> None:
         self.problems: list[str] = list(problems) if problems else [message or "error"]
         super().__init__("\n".join(self.problems))
+
+    #: The command line's exit code for this error: 2, bad input.
+    exit_code = 2
+
+
+class MachineError(CloudtwinError):
+    """The machine cannot do what was asked (disk full, a lock held, no permission): exit code 1, not bad input."""
+
+    exit_code = 1
+
+
+class Interrupted(BaseException):  # noqa: N818 (a signal, like KeyboardInterrupt, not an error)
+    """A signal (SIGTERM, SIGHUP) stopped the process; `signal_number` says which. A run in progress is marked
+    'interrupted' on the way out, as for Ctrl-C."""
+
+    def __init__(self, signal_number: int, name: str) -> None:
+        self.signal_number = signal_number
+        super().__init__(name)
 
 
 class ScenarioError(CloudtwinError):
@@ -45,6 +66,10 @@ class FailureModelError(CloudtwinError):
 
 class ResultsError(CloudtwinError):
     """The results database cannot be opened, written or queried."""
+
+
+class ResultsUnavailable(ResultsError, MachineError):
+    """The results database is fine but the machine refuses it now: locked by another process, disk full."""
 
 
 class AnalysisError(CloudtwinError, ValueError):

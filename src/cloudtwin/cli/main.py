@@ -8,13 +8,14 @@ never a traceback. Command modules are imported lazily so `--help` stays fast.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cloudtwin.errors import CloudtwinError
+from cloudtwin.errors import CloudtwinError, Interrupted
 
 app = typer.Typer(
     name="cloudtwin",
@@ -94,21 +95,41 @@ def availability(
     availability_cmd.main(scenario, preset, set_ or [], years, replications, json_)
 
 
+def _raise_on_signal(signal_number: int, _frame: object) -> None:
+    """SIGTERM or SIGHUP: unwind like Ctrl-C so a run in progress is marked 'interrupted'; a second one kills."""
+    name = signal.Signals(signal_number).name
+    signal.signal(signal_number, signal.SIG_DFL)
+    raise Interrupted(signal_number, name)
+
+
+def _quiet_broken_pipe() -> None:
+    """stdout's reader went away (`| head`): say nothing more, like other Unix tools (exit 128 + SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # the interpreter's final flush must not complain either
+    sys.exit(128 + 13)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app, turning cloudtwin errors into exit code 2 and bugs into exit code 1."""
+    """Entry point: run the app; cloudtwin errors exit with their code (2 bad input, 1 environment), bugs with 1."""
     from rich.console import Console
     from rich.markup import escape
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
+    for signal_number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signal_number, _raise_on_signal)
     try:
         app(args=argv)  # standalone: usage errors print one message and exit 2
     except CloudtwinError as exc:
         for line in exc.problems:
             err.print(f"[red]error:[/red] {escape(line)}", markup=True, emoji=False)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        err.print("[yellow]interrupted[/yellow]")
-        sys.exit(130)
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    except (KeyboardInterrupt, Interrupted) as exc:
+        what = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"interrupted by {exc}"
+        notes = "; ".join(getattr(exc, "__notes__", []))
+        err.print(f"[yellow]{what}[/yellow]" + (f": {escape(notes)}" if notes else ""))
+        sys.exit(128 + (exc.signal_number if isinstance(exc, Interrupted) else signal.SIGINT))
     except Exception as exc:  # a bug, not bad input: one line unless debugging
         if os.environ.get("CLOUDTWIN_DEBUG"):
             raise

@@ -422,6 +422,8 @@ def run_guard(store: ResultsStore, run_id: int) -> Iterator[None]:
         try:
             if store.run_status(run_id) == "running":
                 store.fail_run(run_id, status, text, time.perf_counter() - started)
+                if status == "interrupted":
+                    error.add_note(f"run {run_id} marked interrupted in `{store.path}`, its results so far kept")
         except Exception as mark_error:  # never mask the run's own error
             error.add_note(f"cloudtwin could not mark run {run_id} as {status} in `{store.path}`: {mark_error}")
         raise
