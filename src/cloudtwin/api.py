@@ -208,19 +208,21 @@ def run(
 
     `db`: a results database (DuckDB file) to append the run to; None keeps nothing (a temporary file,
     removed). `progress(simulated_s, events)` is called after each chunk, `status(message)` for status lines.
+    The run's preflight (as `cloudtwin validate`) refuses, with a ScenarioError, a run that would fail or that
+    this machine could not finish (memory, or longer than `CLOUDTWIN_MAX_RUN_HOURS` at its measured speed).
     """
     from cloudtwin.runner import simulate
-    from cloudtwin.runner.preflight import check_memory
+    from cloudtwin.runner.preflight import preflight
 
     if not isinstance(scenario, Scenario):
         raise ScenarioError(f"`scenario` must be a Scenario (from cloudtwin.load), not {type(scenario).__name__}")
-    check_memory(scenario)
+    checked = preflight(scenario)  # what `cloudtwin validate` checks: refused here, before any database is touched
     if db is not None:
-        outcome = simulate(scenario, db, progress=progress, status=status)
+        outcome = simulate(scenario, db, progress=progress, status=status, checked=checked)
         return _read_back(Path(db), outcome.run_id, outcome, keep_path=True)
     with tempfile.TemporaryDirectory(prefix="cloudtwin-") as folder:
         path = Path(folder) / "run.duckdb"
-        outcome = simulate(scenario, path, progress=progress, status=status)
+        outcome = simulate(scenario, path, progress=progress, status=status, checked=checked)
         return _read_back(path, outcome.run_id, outcome, keep_path=False)
 
 

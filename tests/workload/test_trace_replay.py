@@ -120,12 +120,17 @@ def test_malformed_vmtable_and_missing_files(tmp_path: Path) -> None:
     fields = rows[3].split(",")
     fields[9] = "one"
     bad.write_text("\n".join(rows[:3] + [",".join(fields)]) + "\n")
-    with pytest.raises(WorkloadError, match=r"vmtable.csv:4: .*must be numbers"):
+    with pytest.raises(
+        WorkloadError, match=r"vmtable.csv:4: vmcorecount: must be an integer from 1 to 2147483647 \(got one\)"
+    ):
         WorkloadSampler(_trace_scenario(bad, "azure-vmtable"), 1)
     fields = rows[4].split(",")
     fields[3], fields[4] = "900", "600"
     bad.write_text("\n".join(rows[:2] + [",".join(fields)]) + "\n")
-    with pytest.raises(WorkloadError, match=r"vmtable.csv:3: need 0 <= vmcreated <= vmdeleted"):
+    with pytest.raises(
+        WorkloadError,
+        match=r"vmtable.csv:3: vmdeleted: must be a time in seconds from vmcreated \(900\) to 100000000000 \(got 600\)",
+    ):
         WorkloadSampler(_trace_scenario(bad, "azure-vmtable"), 1)
     with pytest.raises(WorkloadError, match=r"workload\[0\]\.arrivals\.trace: trace file not found"):
         WorkloadSampler(_trace_scenario(tmp_path / "nope.txt", "azure-v1-slices"), 1)

@@ -7,7 +7,6 @@ With `--json` one object on stdout: `{"services": [{"name", "availability", "ci_
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -22,9 +21,7 @@ from rich.progress import (
 from rich.table import Table
 
 from cloudtwin.analysis.availability import nines
-from cloudtwin.errors import ScenarioError
 from cloudtwin.failover.availability import ServiceAvailability, availability_study
-from cloudtwin.world import build_world
 
 
 def main(
@@ -32,13 +29,11 @@ def main(
 ) -> None:
     """Load the scenario, simulate `replications` × `years` of failures per service and print the figures."""
     from cloudtwin.cli.common import load_from_cli
+    from cloudtwin.runner.preflight import preflight_availability
+    from cloudtwin.runner.speed import record_speed
 
-    if not (math.isfinite(years) and years > 0):
-        raise ScenarioError(f"--years: must be a positive number of simulated years (got {years!r})")
-    if replications < 2:
-        raise ScenarioError(f"--replications: at least 2 are needed for a confidence interval (got {replications})")
     loaded = load_from_cli(scenario, preset, sets)
-    world = build_world(loaded)
+    world = preflight_availability(loaded, years, replications)
     total = replications * max(1, len(loaded.services))
     progress = Progress(
         TextColumn("simulating failures"),
@@ -54,6 +49,7 @@ def main(
         results = availability_study(
             loaded, world, years=years, replications=replications, progress=lambda n: progress.advance(task, n)
         )
+    record_speed("availability", sum(r.events for r in results), sum(r.wall_s for r in results))
     if json_:
         sys.stdout.write(json.dumps({"scenario": loaded.name, "services": [r.to_json() for r in results]}) + "\n")
         return

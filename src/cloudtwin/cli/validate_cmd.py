@@ -10,12 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cloudtwin.runner.preflight import (
-    MEMORY_SHARE,
-    check_memory,
-    estimate_memory_bytes,
-    physical_memory_bytes,
-)
+from cloudtwin.runner.estimate import WorkEstimate
+from cloudtwin.runner.preflight import MEMORY_SHARE, physical_memory_bytes, preflight
 from cloudtwin.scenario import Scenario, load_scenario, scenario_hash, world_totals
 from cloudtwin.scenario.model import (
     EmpiricalLifetime,
@@ -34,14 +30,17 @@ _MAX_WORKLOAD_ROWS = 4  # keeps the summary on one screen
 def main(scenario: Path, sets: list[str]) -> None:
     """Load and check the scenario (a ScenarioError lists every problem); print what it holds."""
     loaded = load_scenario(scenario, sets)
-    check_memory(loaded)
+    checked = preflight(loaded)  # the very checks `cloudtwin run` makes before it starts
     console = Console(highlight=False)
-    for part in summary(loaded):
+    for part in summary(loaded, checked.estimate):
         console.print(part)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    for line in checked.warnings:
+        err.print(f"[yellow]warning:[/yellow] {escape(line)}")
 
 
-def summary(s: Scenario) -> list[object]:
-    """The printable parts of the summary, in order."""
+def summary(s: Scenario, estimate: WorkEstimate) -> list[object]:
+    """The printable parts of the summary, in order; the last says what a run would ask of this machine."""
     totals = world_totals(s)
     horizon = s.horizon
     parts: list[object] = [
@@ -77,8 +76,8 @@ def summary(s: Scenario) -> list[object]:
         f"x{net.path_stretch:g} path stretch"
     )
     physical = physical_memory_bytes()
-    available = f" of {_bytes(physical * MEMORY_SHARE)} available" if physical else ""
-    parts.append(f"estimated memory for a run: {_bytes(estimate_memory_bytes(s))}{available}")
+    available = f"; {_bytes(physical * MEMORY_SHARE)} of memory available" if physical else ""
+    parts.append(f"[bold]a run[/bold]: {escape(estimate.describe())}{available}")
     return parts
 
 

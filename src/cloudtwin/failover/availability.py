@@ -49,7 +49,7 @@ from cloudtwin.failures.defaults import (
     ResolvedFailures,
     resolve_failures,
 )
-from cloudtwin.failures.distributions import LevelParams
+from cloudtwin.failures.distributions import level_params
 from cloudtwin.failures.layout import ServiceLayout, service_layout
 from cloudtwin.scenario.model import Scenario
 from cloudtwin.scenario.totals import instance_type_sizes
@@ -109,12 +109,8 @@ def level_table(failures: ResolvedFailures) -> np.ndarray:
     """Per-level parameters for the kernel, a row per level code (`availability_kernel.P_*` columns)."""
     table = np.zeros((len(LEVEL_NAMES), N_PARAMS))
     table[:, [P_UP_MEAN, P_SHAPE, P_SCALE, P_REP_MEAN, P_SIGMA, P_BURST]] = 1.0
-    for name, level in failures.levels.items():
-        code = LEVEL_CODE[name]
-        p = LevelParams.of(level, f"failures.{name}")
-        if code == 0 and p.burst_share < 1.0:
-            raise FailureModelError(f"failures.server.burst_share: a server fails whole (got {p.burst_share!r})")
-        table[code] = (
+    for name, p in level_params(failures.levels).items():
+        table[LEVEL_CODE[name]] = (
             1.0,
             p.ttf_kind,
             p.mean_up_s,

@@ -100,15 +100,10 @@ class ServiceReplicas:
         self._flushed = [0] * len(self.services)
 
     def _check_fits(self, k: int) -> None:
-        """A replica must fit the servers of its service's zones (else no failover could ever place it)."""
-        s, w = self.services[k], self._world
-        for z in s.zones:
-            lo, hi = w.zone_server_start[z], w.zone_server_start[z + 1]
-            if not np.any((w.server_vcpus[lo:hi] >= s.vcpus) & (w.server_memory_mib[lo:hi] >= s.memory_mib)):
-                raise FailureModelError(
-                    f"services[{k}].instance_type: a replica of {s.name!r} ({s.vcpus} vCPUs, {s.memory_mib} MiB)"
-                    f" fits no server of zone {w.zone_names[z]!r}"
-                )
+        s = self.services[k]
+        problem = replica_fit_problem(k, s.name, s.zones, s.vcpus, s.memory_mib, self._world)
+        if problem is not None:
+            raise FailureModelError(problem)
 
     # ------------------------------------------------------------------ placement
 
@@ -234,3 +229,16 @@ class ServiceReplicas:
                 }
             )
         return result
+
+
+def replica_fit_problem(k: int, name: str, zones: list[int], vcpus: int, memory_mib: int, world: World) -> str | None:
+    """A replica must fit a server of each of its service's zones (else no failover could ever place it there):
+    the problem line when it does not, else None. The run and the preflight both ask here."""
+    for z in zones:
+        lo, hi = world.zone_server_start[z], world.zone_server_start[z + 1]
+        if not np.any((world.server_vcpus[lo:hi] >= vcpus) & (world.server_memory_mib[lo:hi] >= memory_mib)):
+            return (
+                f"services[{k}].instance_type: a replica of {name!r} ({vcpus} vCPUs, {memory_mib} MiB)"
+                f" fits no server of zone {world.zone_names[z]!r}"
+            )
+    return None

@@ -13,11 +13,13 @@ equilibrium residual (the time left of the period a random instant falls in, den
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from cloudtwin.errors import FailureModelError
+from cloudtwin.failures.defaults import LevelName
 from cloudtwin.scenario.model import FailureLevel
 from cloudtwin.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 
@@ -74,6 +76,28 @@ class LevelParams:
     def down_probability(self) -> float:
         """Steady-state probability of being down: MTTR / (MTTF + MTTR)."""
         return self.mean_repair_s / (self.mean_up_s + self.mean_repair_s)
+
+
+def level_params(levels: Mapping[LevelName, FailureLevel]) -> dict[LevelName, LevelParams]:
+    """Every level's parameters, checked (one rule for `run`, availability mode and the preflight): a finite time
+    scale, and no burst share at the server level (a server fails whole; a burst is a share of a rack or larger).
+    FailureModelError lists every problem, each at its key path."""
+    params: dict[LevelName, LevelParams] = {}
+    problems: list[str] = []
+    for name, level in levels.items():
+        try:
+            params[name] = LevelParams.of(level, f"failures.{name}")
+        except FailureModelError as exc:
+            problems += exc.problems
+            continue
+        if name == "server" and params[name].burst_share < 1.0:
+            problems.append(
+                "failures.server.burst_share: a server fails whole; a burst is a share of a rack or larger"
+                f" (got {params[name].burst_share!r})"
+            )
+    if problems:
+        raise FailureModelError(problems=problems)
+    return params
 
 
 def draw_up_s(rng: np.random.Generator, p: LevelParams, n: int) -> np.ndarray:

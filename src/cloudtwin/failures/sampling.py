@@ -44,6 +44,7 @@ from cloudtwin.failures.distributions import (
     draw_repair_s,
     draw_up_residual_s,
     draw_up_s,
+    level_params,
 )
 from cloudtwin.failures.events import FailureEvents
 from cloudtwin.failures.targets import injection_events
@@ -146,15 +147,8 @@ class FailureSampler:
             seed = np.random.SeedSequence(seed, spawn_key=(FAILURE_STREAM,))
         self._seed = seed
         self._levels: list[_Level] = []
-        for name, level in failures.levels.items():
-            code = LEVEL_CODE[name]
-            params = LevelParams.of(level, f"failures.{name}")
-            if code == SERVER and params.burst_share < 1.0:
-                raise FailureModelError(
-                    f"failures.server.burst_share: a server fails whole; a burst is a share of a rack or larger"
-                    f" (got {params.burst_share!r})"
-                )
-            self._levels.append(_Level(code, params, world))
+        for name, params in level_params(failures.levels).items():
+            self._levels.append(_Level(LEVEL_CODE[name], params, world))
         self._injections = injection_events(failures.inject, world)
         self._sampled_until_s = 0.0
         self._returned_until_s = 0.0

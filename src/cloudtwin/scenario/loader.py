@@ -48,7 +48,8 @@ def parse_scenario(
 ) -> Scenario:
     """The scenario in YAML `text`; `source` names it in messages, relative trace paths resolve against `base_dir`.
 
-    `overrides` are `--set KEY=VALUE` strings, `values` the same as a mapping of dotted keys to Python values.
+    `overrides` are `--set KEY=VALUE` strings, `values` the same as a mapping of dotted keys to Python values;
+    a relative trace path they give resolves against the current folder, as any path typed on a command line.
     Whether this machine can run it is `cloudtwin.runner.preflight`'s question, not the loader's.
     """
     where = SourceMap(source)
@@ -59,9 +60,10 @@ def parse_scenario(
             f"{source}:{where.lines.get((), 1)}: the top level must be a mapping of keys "
             f"(name, server_types, world, ...), not {kind}"
         )
+    _resolve_traces(data, base_dir or Path.cwd())  # paths written in the file: against the file's folder
     data = apply_overrides(data, overrides, where)
     data = apply_values(data, values or {}, where)
-    return _validated(data, where, base_dir or Path.cwd())
+    return _validated(data, where, Path.cwd())  # paths given by `--set` or `values`: against the current folder
 
 
 def vary_scenario(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
@@ -105,7 +107,8 @@ def source_of(scenario: Scenario) -> SourceMap | None:
 
 
 def _resolve_traces(data: dict[str, Any], base_dir: Path) -> list[Problem]:
-    """Make each `workload[i].arrivals.trace` absolute (against `base_dir`); a problem for each missing file."""
+    """Make each relative `workload[i].arrivals.trace` absolute (against `base_dir`; absolute ones stay as they
+    are); a problem for each missing file."""
     problems = []
     workloads = data.get("workload")
     for index, workload in enumerate(workloads if isinstance(workloads, list) else []):

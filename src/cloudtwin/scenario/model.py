@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -20,10 +21,19 @@ from pydantic import (
     model_validator,
 )
 
-PositiveInt = Annotated[int, Field(gt=0)]
-PositiveFloat = Annotated[float, Field(gt=0)]
-NonNegFloat = Annotated[float, Field(ge=0)]
-Fraction = Annotated[float, Field(ge=0, le=1)]
+
+def _not_a_bool(value: object) -> object:
+    """YAML's `true`/`false` are not numbers (pydantic's lax mode would read them as 1 and 0)."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    return value
+
+
+Number = BeforeValidator(_not_a_bool)  # on every numeric field of the format
+PositiveInt = Annotated[int, Field(gt=0), Number]
+PositiveFloat = Annotated[float, Field(gt=0), Number]
+NonNegFloat = Annotated[float, Field(ge=0), Number]
+Fraction = Annotated[float, Field(ge=0, le=1), Number]
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
 
 
@@ -64,8 +74,8 @@ class InstanceType(Frozen):
 class Location(Frozen):
     """A point on Earth in degrees (WGS84)."""
 
-    lat: Annotated[float, Field(ge=-90, le=90)]
-    lon: Annotated[float, Field(ge=-180, le=180)]
+    lat: Annotated[float, Field(ge=-90, le=90), Number]
+    lon: Annotated[float, Field(ge=-180, le=180), Number]
 
 
 class Datacenter(Frozen):
@@ -108,7 +118,7 @@ class Region(Frozen):
     location: Location
     zones: Annotated[list[Zone], Field(min_length=1)]
     display_name: str | None = None
-    utc_offset_hours: Annotated[float, Field(ge=-12, le=14)] | None = None
+    utc_offset_hours: Annotated[float, Field(ge=-12, le=14), Number] | None = None
     launched: str | None = None
 
 
@@ -137,7 +147,7 @@ class Diurnal(Frozen):
     """Sinusoidal day/night modulation of an arrival rate, peaking at `peak_hour` local time."""
 
     amplitude: Fraction
-    peak_hour: Annotated[float, Field(ge=0, lt=24)] = 14.0
+    peak_hour: Annotated[float, Field(ge=0, lt=24), Number] = 14.0
 
 
 class PoissonArrivals(Frozen):
@@ -145,7 +155,7 @@ class PoissonArrivals(Frozen):
 
     per_hour: PositiveFloat
     diurnal: Diurnal | None = None
-    growth_per_year: Annotated[float, Field(gt=-1)] = 0.0
+    growth_per_year: Annotated[float, Field(gt=-1), Number] = 0.0
 
 
 class TraceArrivals(Frozen):
@@ -253,7 +263,7 @@ class FailureLevel(Frozen):
     weibull_shape: PositiveFloat = 1.0
     time_to_repair: Literal["exponential", "lognormal", "fixed"] = "exponential"
     repair_sigma: PositiveFloat = 1.0
-    burst_share: Annotated[float, Field(gt=0, le=1)] = 1.0
+    burst_share: Annotated[float, Field(gt=0, le=1), Number] = 1.0
 
 
 class Injection(Frozen):
@@ -302,7 +312,7 @@ class Network(Frozen):
     inter_zone_latency_ms: PositiveFloat = 1.0
     inter_zone_latency_max_ms: PositiveFloat = 2.0
     fiber_km_per_ms: PositiveFloat = 200.0
-    path_stretch: Annotated[float, Field(ge=1)] = 1.5
+    path_stretch: Annotated[float, Field(ge=1), Number] = 1.5
     peak_inter_zone_tbps: PositiveFloat | None = None
     datacenter_inbound_tbps: PositiveFloat | None = None
 
@@ -313,8 +323,8 @@ class Network(Frozen):
 class Growth(Frozen):
     """Year-on-year demand growth, as fractions (0.99 = +99 %/yr), used by capacity planning."""
 
-    compute_per_year: Annotated[float, Field(gt=-1)] = 0.0
-    storage_per_year: Annotated[float, Field(gt=-1)] = 0.0
+    compute_per_year: Annotated[float, Field(gt=-1), Number] = 0.0
+    storage_per_year: Annotated[float, Field(gt=-1), Number] = 0.0
 
 
 # --------------------------------------------------------------------------- scenario
@@ -325,7 +335,7 @@ class Scenario(Frozen):
 
     name: Name
     description: str = ""
-    seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
+    seed: Annotated[int, Field(ge=0, lt=2**63), Number] = 0
     horizon: Horizon = Horizon()
     server_types: Annotated[dict[str, ServerType], Field(min_length=1)]
     instance_types: dict[str, InstanceType] = {}

@@ -113,3 +113,16 @@ class SourceMap:
         located = sorted(((self.locate(p.path)[1], i, self.render(p)) for i, p in enumerate(problems)))
         lines = list(dict.fromkeys(text for _, _, text in located))
         return ScenarioError(problems=lines)
+
+
+_LEADING_PATH = re.compile(r"([A-Za-z_]\w*(?:\[\d+\]|\.[A-Za-z_]\w*)*): (.+)", re.DOTALL)
+_PATH_PART = re.compile(r"\[(\d+)\]|\.?([A-Za-z_]\w*)")
+
+
+def problem_of(line: str) -> Problem:
+    """A stage's error line `key.path[0].x: message` as a Problem at that key path (the top level if none leads)."""
+    match = _LEADING_PATH.fullmatch(line)
+    if match is None:
+        return Problem((), line)
+    path = tuple(int(index) if index else key for index, key in _PATH_PART.findall(match.group(1)))
+    return Problem(path, match.group(2))

@@ -7,6 +7,11 @@ and `v1.interval_map.txt` (`<duration_s> <bin>`). The trace's timestamps are
 5-minute samples, so a recorded duration v (a multiple of 300 s) stands for true
 lifetimes in [v − 150 s, v + 150 s): the continuous interval of a duration bin
 is its recorded values widened by half a step on each side (clipped at 0).
+
+The files are read as hostile input: ASCII text, lines split at `\\n` (a trailing
+`\\r` dropped), whole numbers in ASCII digits, every number within the bounds
+below. Anything else is a `WorkloadError` naming the file and, where there is
+one, the line (`FILE:LINE: message (got TEXT)`), never another exception.
 """
 
 from __future__ import annotations
@@ -20,7 +25,39 @@ import numpy as np
 from cloudtwin.errors import WorkloadError
 
 BATCH_END = "|"
-_CENSOR_IN_NAME = re.compile(r"\.c(\d+)\.txt$")
+_CENSOR_IN_NAME = re.compile(r"\.c([0-9]+)\.txt$")
+
+# Bounds on what a trace may say (shared with the vmtable reader in `traces`).
+#: Times and durations in seconds: at most ~3,170 years, so that float64 keeps them exact to ~15 µs and
+#: below the replicas' 1e12-s "forever" even once a lifetime is added to an arrival time.
+MAX_TIME_S = 10**11
+#: vCPUs per VM: the int32 range of `Arrivals.vcpus`.
+MAX_VCPUS = 2**31 - 1
+#: Memory per VM in GB (read as GiB, stored as whole MiB): at least 1 MiB, at most 2**31 GB (2**41 MiB),
+#: so `round(GB * 1024)` fits the int64 `Arrivals.memory_mib` with room to sum millions of VMs.
+MIN_MEMORY_GB = 1 / 1024
+MAX_MEMORY_GB = 2**31
+#: Digits beyond which a whole number is not even converted (it is far past every bound above).
+_MAX_DIGITS = 18
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """`text` for an error message: as written when short, printable and unpadded; else its repr, cut."""
+    if text and len(text) <= limit and text.isprintable() and text == text.strip():
+        return text
+    return repr(text[:limit]) + ("..." if len(text) > limit else "")
+
+
+def quoted(text: str, limit: int = 40) -> str:
+    """A trace token for an error message: its repr, cut to `limit` characters."""
+    return repr(text[:limit]) + ("..." if len(text) > limit else "")
+
+
+def _whole(text: str) -> int | None:
+    """A whole number written in ASCII digits (any length), else None; absurdly long ones read as 10**18."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    return int(text) if len(text) <= _MAX_DIGITS else 10**_MAX_DIGITS
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,56 +81,106 @@ class DurationBins:
 
 
 def _lines(path: Path) -> list[str]:
+    """The lines of an ASCII file (split at `\\n`, a trailing `\\r` dropped); unreadable or non-ASCII is an error."""
     try:
-        return path.read_text(encoding="ascii").splitlines()
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise WorkloadError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WorkloadError(f"{path}: cannot be read ({exc})") from None
+    except OSError as exc:
+        raise WorkloadError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    try:
+        text = raw.decode("ascii")
+    except UnicodeDecodeError as exc:
+        lineno = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise WorkloadError(
+            f"{path}:{lineno}: not ASCII text (byte 0x{raw[exc.start]:02x} at column {column})"
+        ) from None
+    return [line.removesuffix("\r") for line in text.split("\n")]
 
 
 def read_interval_map(path: Path) -> DurationBins:
-    """Parse `<duration_s> <bin>` lines into per-bin recorded ranges; bins must be 0, 1, ... in order."""
+    """Parse `<duration_s> <bin>` lines into per-bin recorded ranges.
+
+    Durations (whole seconds, at most MAX_TIME_S) must increase in even steps; bins run 0, 1, 2, ...
+    without gaps, each a run of consecutive lines.
+    """
     durations: list[int] = []
     bins: list[int] = []
     for lineno, line in enumerate(_lines(path), start=1):
         if not line.strip():
             continue
         parts = line.split()
-        if len(parts) != 2 or not parts[0].isdigit() or not parts[1].isdigit():
-            raise WorkloadError(f"{path}:{lineno}: expected `<duration_s> <bin>` (got {line!r})")
-        durations.append(int(parts[0]))
-        bins.append(int(parts[1]))
+        numbers = [_whole(p) for p in parts]
+        if len(parts) != 2 or None in numbers:
+            raise WorkloadError(
+                f"{path}:{lineno}: expected `<duration_s> <bin>`, two whole numbers (got {shown(line, 60)})"
+            )
+        duration, k = int(numbers[0] or 0), int(numbers[1] or 0)
+        if duration > MAX_TIME_S:
+            raise WorkloadError(f"{path}:{lineno}: duration must be at most {MAX_TIME_S} s (got {shown(parts[0])})")
+        if durations and duration <= durations[-1]:
+            raise WorkloadError(f"{path}:{lineno}: durations must increase (got {duration} after {durations[-1]})")
+        if len(durations) >= 2 and duration - durations[-1] != durations[1] - durations[0]:
+            raise WorkloadError(
+                f"{path}:{lineno}: durations must be evenly spaced "
+                f"(steps of {durations[1] - durations[0]} s; got {duration} after {durations[-1]})"
+            )
+        allowed = (bins[-1], bins[-1] + 1) if bins else (0,)
+        if k not in allowed:
+            after = f" after bin {bins[-1]}" if bins else " on the first line"
+            raise WorkloadError(
+                f"{path}:{lineno}: bins must run 0, 1, 2, ... without gaps (got {shown(parts[1])}{after})"
+            )
+        durations.append(duration)
+        bins.append(k)
     if not durations:
-        raise WorkloadError(f"{path}: empty interval map")
-    d, b = np.asarray(durations), np.asarray(bins)
-    steps = np.diff(d)
-    if np.any(steps <= 0) or np.any(np.diff(b) < 0) or np.any(np.diff(b) > 1) or b[0] != 0:
-        raise WorkloadError(f"{path}: durations must increase and bins run 0, 1, 2, ... without gaps")
-    step = float(steps.min()) if len(steps) else 300.0
-    if np.any(steps != step):
-        raise WorkloadError(f"{path}: durations must be evenly spaced (steps of {step:g} s)")
-    n = int(b[-1]) + 1
-    vmin = np.array([d[b == k].min() for k in range(n)], dtype=np.float64)
-    vmax = np.array([d[b == k].max() for k in range(n)], dtype=np.float64)
-    return DurationBins(value_min_s=vmin, value_max_s=vmax, step_s=step)
+        raise WorkloadError(f"{path}: empty interval map (no `<duration_s> <bin>` lines)")
+    d, b = np.asarray(durations, dtype=np.float64), np.asarray(bins, dtype=np.int64)
+    first = np.flatnonzero(np.diff(b, prepend=-1))  # each bin's first line (bins are runs of lines)
+    last = np.append(first[1:], len(b)) - 1
+    step = float(d[1] - d[0]) if len(d) > 1 else 300.0
+    return DurationBins(value_min_s=d[first], value_max_s=d[last], step_s=step)
 
 
 def read_flavour_map(path: Path) -> dict[str, tuple[int, float]]:
-    """Parse `<vcpus>,<memory GB> <letter>` lines into letter -> (vcpus, memory GiB)."""
+    """Parse `<vcpus>,<memory GB> <letter>` lines into letter -> (vcpus, memory GiB), within the bounds above."""
     flavours: dict[str, tuple[int, float]] = {}
+    defined_on: dict[str, int] = {}
     for lineno, line in enumerate(_lines(path), start=1):
         if not line.strip():
             continue
+        parts = line.split()
         try:
-            size, letter = line.split()
-            vcpus_text, memory_text = size.split(",")
-            vcpus, memory_gib = int(vcpus_text), float(memory_text)
+            if len(parts) != 2 or parts[0].count(",") != 1:
+                raise ValueError
+            vcpus_text, memory_text = parts[0].split(",")
+            vcpus, memory_gb = float(vcpus_text), float(memory_text)
         except ValueError:
-            raise WorkloadError(f"{path}:{lineno}: expected `<vcpus>,<memory GB> <letter>` (got {line!r})") from None
-        if vcpus <= 0 or not memory_gib > 0:
-            raise WorkloadError(f"{path}:{lineno}: vCPUs and memory must be > 0 (got {line!r})")
-        flavours[letter] = (vcpus, memory_gib)
+            raise WorkloadError(
+                f"{path}:{lineno}: expected `<vcpus>,<memory GB> <letter>` (got {shown(line, 60)})"
+            ) from None
+        if not (1 <= vcpus <= MAX_VCPUS and vcpus.is_integer()):
+            raise WorkloadError(
+                f"{path}:{lineno}: vCPUs must be an integer from 1 to {MAX_VCPUS} (got {shown(vcpus_text)})"
+            )
+        if not MIN_MEMORY_GB <= memory_gb <= MAX_MEMORY_GB:
+            raise WorkloadError(
+                f"{path}:{lineno}: memory must be from 1/1024 (1 MiB) to {MAX_MEMORY_GB} GB (got {shown(memory_text)})"
+            )
+        letter = parts[1]
+        if letter == BATCH_END or "," in letter:
+            raise WorkloadError(
+                f"{path}:{lineno}: a flavour name must not be `|` or hold a comma (got {quoted(letter)})"
+            )
+        if letter in defined_on:
+            raise WorkloadError(
+                f"{path}:{lineno}: flavour {quoted(letter)} is already defined on line {defined_on[letter]}"
+            )
+        defined_on[letter] = lineno
+        flavours[letter] = (int(vcpus), memory_gb)
+    if not flavours:
+        raise WorkloadError(f"{path}: empty flavour map (no `<vcpus>,<memory GB> <letter>` lines)")
     return flavours
 
 
@@ -107,16 +194,18 @@ class TokenLine:
 
 
 def read_token_lines(path: Path) -> list[TokenLine]:
-    """Parse `<t_s> tok,tok,...` lines; times must strictly increase."""
+    """Parse `<t_s> tok,tok,...` lines; times are whole seconds up to MAX_TIME_S and must strictly increase."""
     out: list[TokenLine] = []
     previous = -1
     for lineno, line in enumerate(_lines(path), start=1):
         if not line.strip():
             continue
         head, _, rest = line.strip().partition(" ")
-        if not head.isdigit():
-            raise WorkloadError(f"{path}:{lineno}: expected `<t_seconds> <tokens>` (got {line[:60]!r})")
-        time_s = int(head)
+        time_s = _whole(head)
+        if time_s is None:
+            raise WorkloadError(f"{path}:{lineno}: expected `<t_seconds> <tokens>` (got {shown(line, 60)})")
+        if time_s > MAX_TIME_S:
+            raise WorkloadError(f"{path}:{lineno}: time must be at most {MAX_TIME_S} s (got {shown(head)})")
         if time_s <= previous:
             raise WorkloadError(f"{path}:{lineno}: times must increase (got {time_s} after {previous})")
         previous = time_s
@@ -128,11 +217,21 @@ def read_token_lines(path: Path) -> list[TokenLine]:
 
 
 def censoring_time_s(path: Path) -> int:
-    """The censoring time written in a duration file's name, `*.c<seconds>.txt`."""
+    """The censoring time written in a duration file's name, `*.c<seconds>.txt` (at most MAX_TIME_S)."""
     match = _CENSOR_IN_NAME.search(path.name)
     if match is None:
         raise WorkloadError(f"{path}: duration file name must end in `.c<censoring seconds>.txt`")
-    return int(match.group(1))
+    censor_s = _whole(match.group(1))
+    if censor_s is None or censor_s > MAX_TIME_S:
+        raise WorkloadError(f"{path}: censoring time in the file name must be at most {MAX_TIME_S} s")
+    return censor_s
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def find_companions(flavour_path: Path) -> tuple[Path, Path, Path]:
@@ -142,7 +241,12 @@ def find_companions(flavour_path: Path) -> tuple[Path, Path, Path]:
     looked for beside the trace, then in `../maps/` (the upstream repository layout).
     """
     folder, stem = flavour_path.parent, flavour_path.name.removesuffix(".txt")
-    candidates = sorted(p for p in folder.glob(f"{stem}.c*.txt") if _CENSOR_IN_NAME.search(p.name))
+    duration_name = re.compile(re.escape(stem) + r"\.c[0-9]+\.txt")
+    try:
+        names = [p.name for p in folder.iterdir()]
+    except OSError as exc:
+        raise WorkloadError(f"{flavour_path}: cannot list its folder ({exc.strerror or type(exc).__name__})") from None
+    candidates = sorted(folder / n for n in names if duration_name.fullmatch(n) and _is_file(folder / n))
     if len(candidates) != 1:
         found = ", ".join(p.name for p in candidates) or "none"
         raise WorkloadError(
@@ -152,7 +256,7 @@ def find_companions(flavour_path: Path) -> tuple[Path, Path, Path]:
     maps = []
     for name in ("flav_map.txt", f"{prefix}.interval_map.txt"):
         for place in (folder / name, folder.parent / "maps" / name):
-            if place.is_file():
+            if _is_file(place):
                 maps.append(place)
                 break
         else:
@@ -160,12 +264,17 @@ def find_companions(flavour_path: Path) -> tuple[Path, Path, Path]:
     return candidates[0], maps[0], maps[1]
 
 
-def parse_duration_token(token: str, path: Path, lineno: int, n_bins: int) -> tuple[bool, int]:
-    """`U<bin>` -> (False, bin); `C<bin>` -> (True, bin); anything else is an error naming the line."""
-    kind, number = token[:1], token[1:]
-    if kind not in ("U", "C") or not number.isdigit():
-        raise WorkloadError(f"{path}:{lineno}: bad duration token {token!r} (expected U<bin> or C<bin>)")
-    k = int(number)
-    if kind == "U" and k >= n_bins:
-        raise WorkloadError(f"{path}:{lineno}: duration bin {k} is not in the interval map (0..{n_bins - 1})")
+def parse_duration_token(
+    token: str, path: Path, lineno: int, n_bins: int, map_path: Path | None = None
+) -> tuple[bool, int]:
+    """`U<bin>` -> (False, bin); `C<bin>` -> (True, bin); anything else, or a bin past the interval map
+    (`map_path`, named in the message when given), is an error naming the line."""
+    kind, k = token[:1], _whole(token[1:])
+    if kind not in ("U", "C") or k is None:
+        raise WorkloadError(f"{path}:{lineno}: bad duration token {quoted(token)} (expected U<bin> or C<bin>)")
+    if k >= n_bins:
+        where = f" {map_path}" if map_path is not None else ""
+        raise WorkloadError(
+            f"{path}:{lineno}: duration bin {shown(token[1:])} is not in the interval map{where} (0..{n_bins - 1})"
+        )
     return kind == "C", k
