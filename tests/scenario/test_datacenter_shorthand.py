@@ -1,13 +1,15 @@
-"""The datacenter shorthand `{count, servers, server_type}`: names, sizes, and the stream they are drawn from."""
+"""The datacenter shorthand `{count, servers, server_type}`: names, sizes, and the law and stream they are drawn from."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
 
 from cloudtwin.errors import ScenarioError
 from cloudtwin.scenario import parse_scenario
-from cloudtwin.scenario.expand import WORLD_STREAM, group_sizes
+from cloudtwin.scenario.expand import group_sizes
 
 TEMPLATE = """\
 name: shorthand
@@ -39,11 +41,58 @@ def test_names_and_fixed_size() -> None:
     assert _sizes(_text(count=3, servers="40")) == [("r-x1", 40, 7), ("r-x2", 40, 7), ("r-x3", 40, 7)]
 
 
-def test_sizes_come_from_the_documented_stream() -> None:
-    """Sizes are integers(min, max, endpoint=True) of default_rng(SeedSequence(seed, spawn_key=(WORLD_STREAM, *name bytes)))."""
-    rng = np.random.default_rng(np.random.SeedSequence(11, spawn_key=(WORLD_STREAM, *b"r-x")))
-    expected = [int(x) for x in rng.integers(10, 20, size=3, endpoint=True)]
-    assert [size for _, size, _ in _sizes(_text(seed=11))] == expected
+BIG = """\
+name: big
+seed: {seed}
+server_types: {{box: {{vcpus: 8, memory_gib: 32}}}}
+world:
+  regions:
+    - name: r
+      location: {{lat: 0, lon: 0}}
+      zones:
+{zones}"""
+LOW, HIGH = 50_000, 80_000  # the seed's size of an AWS data center
+
+
+def _big_world(seed: int) -> list[int]:
+    """Sizes of 2000 data centers drawn from [50,000, 80,000] (two zones of 1000, the most a zone may hold)."""
+    zones = "".join(
+        f"        - name: big-{k}\n          datacenters: {{count: 1000, servers: [{LOW}, {HIGH}], server_type: box}}\n"
+        for k in "ab"
+    )
+    s = parse_scenario(BIG.format(seed=seed, zones=zones))
+    return [dc.servers for r in s.world.regions for z in r.zones for dc in z.datacenters]  # type: ignore[union-attr]
+
+
+def test_drawn_sizes_lie_within_the_written_range() -> None:
+    """Every drawn size is an integer within the [min, max] written in the file."""
+    sizes = _big_world(seed=2014)
+    assert len(sizes) == 2000
+    assert all(isinstance(n, int) and LOW <= n <= HIGH for n in sizes)
+    assert all(10 <= size <= 20 for _, size, _ in _sizes(_text(seed=11, count=50)))
+
+
+def test_drawn_sizes_are_fixed_by_the_seed() -> None:
+    """The same seed gives the same sizes (loaded twice); each other seed gives other sizes."""
+    base = _big_world(seed=2014)
+    assert _big_world(seed=2014) == base
+    for seed in (0, 1, 2015):
+        assert _big_world(seed=seed) != base, seed
+
+
+def test_drawn_sizes_are_uniform_on_the_integers_of_the_range() -> None:
+    """2000 sizes from [50,000, 80,000] at a fixed seed: the Kolmogorov-Smirnov distance to the discrete uniform CDF
+    F(x) = (x - min + 1) / (max - min + 1) is below the 1 % critical value 1.63 / sqrt(n), and the mean is within
+    4 standard errors of (min + max) / 2 (variance of the discrete uniform: (N^2 - 1) / 12, N = max - min + 1)."""
+    sizes = np.sort(np.array(_big_world(seed=2014), dtype=np.int64))
+    n, width = sizes.size, HIGH - LOW + 1
+    cdf_at = (sizes - LOW + 1) / width  # F(x_i)
+    cdf_below = (sizes - LOW) / width  # F(x_i - 1): the CDF just left of x_i
+    i = np.arange(1, n + 1)
+    ks = max(float(np.max(i / n - cdf_at)), float(np.max(cdf_below - (i - 1) / n)))
+    assert ks < 1.63 / math.sqrt(n), ks
+    standard_error = math.sqrt((width**2 - 1) / 12 / n)
+    assert abs(float(sizes.mean()) - (LOW + HIGH) / 2) < 4 * standard_error
 
 
 def test_sizes_do_not_depend_on_other_zones_or_workloads() -> None:
