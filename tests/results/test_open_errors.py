@@ -11,8 +11,17 @@ import duckdb
 import numpy as np
 import pytest
 
-from cloudtwin.errors import CloudtwinError, ResultsError
-from cloudtwin.results import METRIC_VALUE_COLUMNS, ROW_TABLES, ResultsStore
+from cloudtwin.errors import CloudtwinError, ResultsError, ResultsUnavailable
+from cloudtwin.results import METRIC_VALUE_COLUMNS, ROW_TABLES, SCHEMA_VERSION, ResultsStore
+
+READS = f"this cloudtwin reads versions 1 to {SCHEMA_VERSION}"
+
+
+def one_line(error: BaseException) -> str:
+    """The error's message, checked to be one line (the command line prints it as one red line)."""
+    text = str(error)
+    assert "\n" not in text, text
+    return text
 
 
 def test_directory(tmp_path: Path) -> None:
@@ -29,7 +38,7 @@ def test_text_file(tmp_path: Path) -> None:
     text.write_text("these are my notes\n" * 100)
     with pytest.raises(ResultsError, match="not a DuckDB database") as caught:
         ResultsStore(text)
-    assert str(text) in str(caught.value)
+    assert one_line(caught.value) == f"`{text}` exists but is not a DuckDB database file — pass another --db"
     assert text.read_text() == "these are my notes\n" * 100
 
 
@@ -71,38 +80,140 @@ def test_foreign_duckdb_database(tmp_path: Path) -> None:
     path = tmp_path / "other.duckdb"
     with duckdb.connect(str(path)) as connection:
         connection.execute("CREATE TABLE runs (x INTEGER)")
-    with pytest.raises(ResultsError, match="not a cloudtwin results database"):
+    with pytest.raises(ResultsError, match="not a cloudtwin results database") as caught:
         ResultsStore(path)
+    assert one_line(caught.value).endswith(" — pass another --db")
 
 
 def test_newer_schema_version(db_path: Path) -> None:
-    """A file written by a newer schema version is refused rather than misread."""
+    """A file written by a newer schema version is refused rather than misread: one line, the hint after " — "."""
     ResultsStore(db_path).close()
     with duckdb.connect(str(db_path)) as connection:
         connection.execute("UPDATE schema_version SET version = version + 1")
-    with pytest.raises(ResultsError, match="schema version 3"):
+    newer = SCHEMA_VERSION + 1
+    for read_only in (False, True):
+        with pytest.raises(ResultsError) as caught:
+            ResultsStore(db_path, read_only=read_only)
+        assert one_line(caught.value) == (
+            f"`{db_path}` has results schema version {newer}, newer than this cloudtwin reads (1 to {SCHEMA_VERSION})"
+            " — upgrade cloudtwin or pass another --db"
+        )
+        assert caught.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("statements", "shown"),
+    [
+        (["UPDATE schema_version SET version = 0"], "version 0"),
+        (["UPDATE schema_version SET version = -7"], "version -7"),
+        (
+            [
+                "DROP TABLE schema_version",
+                "CREATE TABLE schema_version (version INTEGER)",
+                "INSERT INTO schema_version VALUES (NULL)",
+            ],
+            "version NULL",
+        ),
+        (
+            [
+                "DROP TABLE schema_version",
+                "CREATE TABLE schema_version (version VARCHAR)",
+                "INSERT INTO schema_version VALUES ('two')",
+            ],
+            "version 'two'",
+        ),
+        (
+            ["ALTER TABLE schema_version ALTER version TYPE DOUBLE", "UPDATE schema_version SET version = 2.5"],
+            "version 2.5",
+        ),
+        (["DELETE FROM schema_version"], "no results schema version"),
+        (["INSERT INTO schema_version VALUES (1)"], "several results schema versions (1, 3)"),
+        (["DROP TABLE schema_version", "CREATE TABLE schema_version (v INTEGER)"], "without a `version` column"),
+    ],
+    ids=["zero", "negative", "null", "text", "fraction", "empty", "two-rows", "no-column"],
+)
+def test_unreadable_schema_version(db_path: Path, statements: list[str], shown: str) -> None:
+    """A schema version that is 0, NULL, not an integer, missing or ambiguous is one ResultsError line naming the file
+    and (but for a table without the column) the versions this build reads; never a KeyError or TypeError."""
+    ResultsStore(db_path).close()
+    with duckdb.connect(str(db_path)) as connection:
+        for statement in statements:
+            connection.execute(statement)
+    for read_only in (False, True):
+        with pytest.raises(ResultsError) as caught:
+            ResultsStore(db_path, read_only=read_only)
+        message = one_line(caught.value)
+        assert message.startswith(f"`{db_path}` has ") and shown in message, message
+        assert READS in message or "column" in message, message
+        assert type(caught.value) is ResultsError and caught.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("statements", "named"),
+    [
+        (["ALTER TABLE runs DROP COLUMN pid"], "table `runs` has no column `pid`"),
+        (["ALTER TABLE metrics DROP COLUMN region"], "table `metrics` has no column `region`"),
+        (["DROP TABLE services"], "table `services` is missing"),
+        (["ALTER TABLE metrics ALTER time_s TYPE VARCHAR"], "column `metrics.time_s` is VARCHAR, not DOUBLE"),
+        (["ALTER TABLE places ALTER servers TYPE DOUBLE"], "column `places.servers` is DOUBLE, not BIGINT"),
+        (["DROP SEQUENCE run_id_sequence"], "`run_id_sequence` is missing"),
+    ],
+    ids=["runs.pid", "metrics.region", "services", "metrics.time_s-type", "places.servers-type", "sequence"],
+)
+def test_damaged_layout_is_refused_on_open(db_path: Path, statements: list[str], named: str) -> None:
+    """A file missing a table or a column, or with a column of another type, is refused as the store opens (before
+    anything is simulated or written) with one line naming the table and column; the file is left as it was."""
+    ResultsStore(db_path).close()
+    with duckdb.connect(str(db_path)) as connection:
+        for statement in statements:
+            connection.execute(statement)
+    before = db_path.read_bytes()
+    with pytest.raises(ResultsError) as caught:
         ResultsStore(db_path)
+    message = one_line(caught.value)
+    assert message.startswith(f"`{db_path}` is not a usable cloudtwin results database") and named in message
+    assert message.endswith(" — pass another --db") and caught.value.exit_code == 2
+    assert db_path.read_bytes() == before
+
+
+def _downgrade(path: Path, version: int) -> None:
+    """Make a new file look as version `version` wrote it: without the columns and tables added since."""
+    with duckdb.connect(str(path)) as connection:
+        if version < 3:
+            for column in ("host", "pid", "heartbeat"):
+                connection.execute(f"ALTER TABLE runs DROP COLUMN {column}")
+        if version < 2:
+            connection.execute("ALTER TABLE metrics DROP COLUMN interval_s")
+            connection.execute("DROP TABLE places")
+        connection.execute(f"UPDATE schema_version SET version = {version}")
+
+
+def _old_run(path: Path, status: str) -> None:
+    """A run row as an older cloudtwin wrote it (no host, pid or heartbeat) and one metrics row of it."""
+    with duckdb.connect(str(path)) as connection:
+        run_id = connection.execute(
+            "INSERT INTO runs (run_id, scenario_name, scenario_yaml, scenario_hash, cloudtwin_version,"
+            " started, status) VALUES (nextval('run_id_sequence'), 'old', 'name: old', 'h', '0.1.0',"
+            " TIMESTAMP '2025-01-02 03:04:05', ?) RETURNING run_id",
+            [status],
+        ).fetchone()[0]
+        connection.execute("INSERT INTO metrics (run_id, time_s, level, name) VALUES (?, 3600, 'zone', 'a')", [run_id])
+
+
+def _layout(path: Path) -> dict[str, list[tuple[str, str]]]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return {table: _columns(connection, table) for table in ("runs", "metrics", "places")}
 
 
 def test_version_1_file_is_migrated(db_path: Path) -> None:
-    """A version-1 file (metrics without interval_s, no places table) gains the column and the table on a writable
-    open, laid out as in a new file; its old rows read NULL, new rows carry their intervals; opened read-only
-    first, it is refused with a clear message."""
+    """A version-1 file (metrics without interval_s, no places table, runs without host, pid, heartbeat) gains the
+    columns and the table on a writable open, laid out as in a new file; its old rows read NULL, new rows carry
+    their intervals; opened read-only first, it is refused with a clear message."""
     fresh = db_path.with_name("fresh.duckdb")
     ResultsStore(fresh).close()
-    with duckdb.connect(str(fresh), read_only=True) as connection:
-        layout = {table: _columns(connection, table) for table in ("metrics", "places")}
     ResultsStore(db_path).close()
-    with duckdb.connect(str(db_path)) as connection:
-        connection.execute("ALTER TABLE metrics DROP COLUMN interval_s")
-        connection.execute("DROP TABLE places")
-        connection.execute("UPDATE schema_version SET version = 1")
-        connection.execute(
-            "INSERT INTO runs (run_id, scenario_name, scenario_yaml, scenario_hash, cloudtwin_version,"
-            " started, status) VALUES (nextval('run_id_sequence'), 'old', 'name: old', 'h', '0.1.0',"
-            " now(), 'ok')"
-        )
-        connection.execute("INSERT INTO metrics (run_id, time_s, level, name) VALUES (1, 3600, 'zone', 'a')")
+    _downgrade(db_path, 1)
+    _old_run(db_path, "ok")
     with pytest.raises(ResultsError, match="schema version 1; open it writable once to migrate"):
         ResultsStore(db_path, read_only=True)
     with ResultsStore(db_path) as store:
@@ -113,11 +224,43 @@ def test_version_1_file_is_migrated(db_path: Path) -> None:
         )
         rows = store.connection.execute("SELECT run_id, interval_s FROM metrics ORDER BY run_id, time_s").fetchall()
         assert rows == [(1, None), (run_id, 3600.0), (run_id, 1400.0)]
-        assert store.connection.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
-        assert {table: _columns(store.connection, table) for table in layout} == layout
+        assert store.connection.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+        old = store.get_run(1)
+        assert (old["status"], old["host"], old["pid"], old["heartbeat"]) == ("ok", None, None, None)
         assert store.rows_frame("places", 1).num_rows == 0  # the old run has no places rows
         store.append_rows("places", run_id, {column: [None] for column in ROW_TABLES["places"]})
         assert store.rows_frame("places", run_id).num_rows == 1
+    assert _layout(db_path) == _layout(fresh)
+
+
+def test_version_2_file_reads_as_is_and_migrates(db_path: Path) -> None:
+    """A version-2 file (the previous release) reads read-only without migrating, host, pid and heartbeat NULL and
+    a run left 'running' by it shown 'interrupted' (no process can be running it); a writable open migrates it to
+    the current layout and marks that run 'interrupted' in the file."""
+    fresh = db_path.with_name("fresh.duckdb")
+    ResultsStore(fresh).close()
+    ResultsStore(db_path).close()
+    _downgrade(db_path, 2)
+    _old_run(db_path, "ok")
+    _old_run(db_path, "running")
+    with ResultsStore(db_path, read_only=True) as store:
+        assert store.schema_version == 2
+        ok, dead = store.list_runs()
+        assert (ok["status"], ok["host"], ok["pid"]) == ("ok", None, None)
+        assert dead["status"] == store.run_status(2) == store.get_run(2)["status"] == "interrupted"
+        assert dead["error"] == (
+            "its process (not recorded by the cloudtwin that started it) stopped without finishing (killed?);"
+            " started 2025-01-02 03:04:05 UTC"
+        )
+        assert store.metrics_frame(2).num_rows == 1
+    with duckdb.connect(str(db_path), read_only=True) as connection:  # nothing written by the read-only open
+        assert connection.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+        assert connection.execute("SELECT status FROM runs WHERE run_id = 2").fetchall() == [("running",)]
+    with ResultsStore(db_path) as store:
+        assert store.schema_version == SCHEMA_VERSION and store.resolved_runs == [2]
+    with duckdb.connect(str(db_path), read_only=True) as connection:
+        assert connection.execute("SELECT status FROM runs ORDER BY run_id").fetchall() == [("ok",), ("interrupted",)]
+    assert _layout(db_path) == _layout(fresh)
 
 
 def _columns(connection: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
@@ -143,15 +286,21 @@ HOLD_OPEN = "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('ready',
 
 
 def test_locked_by_another_process(db_path: Path) -> None:
-    """While another process holds the file, opening it raises ResultsError saying it is locked."""
+    """While another process holds the file, opening it (to write or to read) raises ResultsUnavailable (exit
+    code 1): one line naming the file and the holder's PID, the hint after " — "."""
     ResultsStore(db_path).close()
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_OPEN, str(db_path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
-        with pytest.raises(ResultsError, match="locked by another process"):
-            ResultsStore(db_path)
+        for read_only in (False, True):
+            with pytest.raises(ResultsUnavailable) as caught:
+                ResultsStore(db_path, read_only=read_only)
+            message = one_line(caught.value)
+            assert message.startswith(f"results database `{db_path}` is locked by another process (python")
+            assert message.endswith(f", PID {holder.pid}) — wait for it to finish or pass another --db"), message
+            assert caught.value.exit_code == 1  # the machine's state, not bad input
     finally:
         assert holder.stdin is not None
         holder.stdin.close()

@@ -92,12 +92,14 @@ os._exit(3)  # die without closing the database or marking the run
 
 
 def test_hard_crash_keeps_committed_data(db_path: Path) -> None:
-    """A process killed mid-run leaves a file that opens, with the run 'running' and its metrics intact."""
+    """A process killed mid-run leaves a file that opens with its metrics intact; the next writable opening marks
+    the dead run 'interrupted', naming its process (see test_liveness for the rules)."""
     completed = subprocess.run([sys.executable, "-c", CRASHING_RUN, str(db_path)], capture_output=True, timeout=60)
     assert completed.returncode == 3, completed.stderr.decode()
     with ResultsStore(db_path) as store:
         (run,) = store.list_runs()
-        assert run["status"] == "running"
+        assert store.resolved_runs == [run["run_id"]]
+        assert run["status"] == "interrupted" and "stopped without finishing (killed?)" in run["error"]
         assert store.metrics_frame(run["run_id"]).num_rows == 2
 
 

@@ -28,6 +28,9 @@ EXPECTED_TABLES = {
         "status",
         "error",
         "summary_json",
+        "host",
+        "pid",
+        "heartbeat",
     ],
     "metrics": ["run_id", "time_s", "level", "name", "zone", "region", *METRIC_COLUMNS, "interval_s"],
     "failures": ["run_id", "time_s", "level", "target", "duration_s", "vms_affected"],
@@ -71,7 +74,7 @@ def test_schema_created(db_path: Path) -> None:
             *EXPECTED_TABLES,
             "schema_version",
         }
-        assert connection.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+        assert connection.execute("SELECT version FROM schema_version").fetchall() == [(3,)]
         kinds = dict(
             connection.execute(
                 "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'metrics'"

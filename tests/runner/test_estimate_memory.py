@@ -1,7 +1,7 @@
 """The preflight's memory estimate against the measured peak memory of real runs, one run per large part.
 
-Each run is a fresh process (`os.wait4` gives its own peak RSS); what the run adds is its peak less that of a
-tiny run of the same code (interpreter, numba's compiled code, DuckDB). The estimate is meant as an upper
+Each run is a fresh process (`os.wait4` gives its own peak RSS), run twice so compiling is not counted; what the
+run adds is its peak less that of a tiny run of the same code (interpreter, numba's compiled code, DuckDB). The estimate is meant as an upper
 estimate of that addition: it must lie between 0.8x and 3x of it (stated factor; measured on the development
 machine: 1.1x to 2.1x).
 """
@@ -72,7 +72,8 @@ def baseline() -> int:
     ],
 )
 def test_estimate_bounds_measured_peak(dominant: str, sets: dict[str, object], baseline: int) -> None:
-    parts, peak = _peak(sets)
+    parts, first = _peak(sets)
+    peak = min(first, _peak(sets)[1])  # a first run may compile code the tiny run did not need (more memory)
     assert parts[dominant] >= 0.4 * sum(parts.values())  # the case exercises the part it is named after
     added = peak - baseline
     assert added > 50e6, f"the run added only {added / 1e6:.0f} MB: too little to compare"

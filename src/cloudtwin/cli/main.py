@@ -78,6 +78,17 @@ def run(
 
 
 @app.command()
+def runs(
+    db: Annotated[Path, typer.Option("--db", help="DuckDB results file to list.")] = Path("cloudtwin.duckdb"),
+    json_: Annotated[bool, typer.Option("--json", help="Print one JSON array on stdout instead of a table.")] = False,
+) -> None:
+    """List the runs stored in a results database, oldest first: status, start, wall time, headline figures."""
+    from cloudtwin.cli import runs_cmd
+
+    runs_cmd.main(db, json_)
+
+
+@app.command()
 def availability(
     scenario: ScenarioArg = None,
     preset: PresetOpt = None,
@@ -117,6 +128,8 @@ def main(argv: list[str] | None = None) -> None:
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     for signal_number in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signal_number, _raise_on_signal)
+    if hasattr(signal, "SIGPIPE"):  # `cloudtwin world | head`: end quietly when the reader goes, like other Unix tools
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         app(args=argv)  # standalone: usage errors print one message and exit 2
     except CloudtwinError as exc:

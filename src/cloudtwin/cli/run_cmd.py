@@ -67,7 +67,8 @@ def main(scenario: Path | None, preset: str | None, sets: list[str], json_: bool
             outcome = run(loaded, db, progress=advance, status=lambda msg: progress.console.print(msg))
     finally:
         spinner.stop()
-        progress.stop()
+        if progress.live.is_started:  # stopping a bar never shown would print an empty line before an error
+            progress.stop()
     for note in outcome.notes:
         err.print(f"[yellow]{note}[/yellow]")
     if json_:

@@ -239,6 +239,20 @@ def summarize(
     )
 
 
+def check_study(scenario: Scenario) -> None:
+    """ScenarioError unless the scenario has something to study: a service, and failures at some level."""
+    problems = []
+    if not scenario.services:
+        problems.append("services: availability mode needs at least one service (got none)")
+    if not resolve_failures(scenario.failures).any_level:
+        problems.append(
+            "failures: availability mode needs random failures: `failures: default` or a server, rack,"
+            " datacenter, zone or region level (injections alone play no part)"
+        )
+    if problems:
+        raise ScenarioError(problems=problems)
+
+
 def availability_study(
     scenario: Scenario,
     world: World,
@@ -249,17 +263,8 @@ def availability_study(
     progress: Progress | None = None,
 ) -> list[ServiceAvailability]:
     """Every service of `scenario` on `world`, in scenario order; ScenarioError if there is nothing to study."""
+    check_study(scenario)
     failures = resolve_failures(scenario.failures)
-    problems = []
-    if not scenario.services:
-        problems.append("services: availability mode needs at least one service (got none)")
-    if not failures.any_level:
-        problems.append(
-            "failures: availability mode needs random failures: `failures: default` or a server, rack,"
-            " datacenter, zone or region level (injections alone play no part)"
-        )
-    if problems:
-        raise ScenarioError(problems=problems)
     layouts = [service_layout(s, world, f"services[{i}]") for i, s in enumerate(scenario.services)]
     type_vcpus, type_memory_mib = instance_type_sizes(scenario)
     type_index = {name: i for i, name in enumerate(scenario.instance_types)}

@@ -1,10 +1,13 @@
 """The results database: every run appends to one DuckDB file (default `cloudtwin.duckdb`, CLI `--db PATH`).
 
-Tables (schema version 2, see `cloudtwin.results.schema`):
+Tables (schema version 3, see `cloudtwin.results.schema`):
 
 - `runs`: run_id (increasing), scenario_name, scenario_yaml (the resolved scenario), scenario_hash,
   seed, cloudtwin_version, started (TIMESTAMP, UTC), wall_s, events,
-  status ('running' | 'ok' | 'failed' | 'interrupted'), error (text or NULL), summary_json (text).
+  status ('running' | 'ok' | 'failed' | 'interrupted'), error (text or NULL), summary_json (text),
+  host, pid (the process that ran it) and heartbeat (TIMESTAMP, UTC: when it last stored a chunk); these three
+  are new in version 3, NULL in older rows. A 'running' run of a process that is gone (killed) is marked
+  'interrupted' by the next writable opening and read as such by a read-only one (`cloudtwin.results.liveness`).
 - `metrics`, long format, one row per sample tick and zone or datacenter: run_id, time_s (simulated
   seconds), level ('zone' | 'datacenter'), name, zone, region, allocated_vcpus, allocated_memory_gib,
   capacity_vcpus, capacity_memory_gib, resident_vms, arrivals, refusals (the last two counted over the
@@ -16,12 +19,14 @@ Tables (schema version 2, see `cloudtwin.results.schema`):
   run: run_id, level ('zone' | 'datacenter'), name, zone, region, servers, arrivals, refused, departures,
   vms_placed, resident_vms_mean, allocated_vcpu_fraction (NULL where a level has no such figure: zones have
   no vms_placed; datacenters have only servers, vms_placed and allocated_vcpu_fraction). New in version 2.
-- `schema_version`: one row, the version the file was written with (older files are migrated on open).
+- `schema_version`: one row, the version the file was written with (older files are migrated on a writable
+  open; read-only, version 2 reads as it is). A file at another version, or missing a table or a column of its
+  version, is refused as it opens, before anything is simulated.
 
 API:
 
     with ResultsStore(path) as store:          # ResultsError: directory, missing folder, unwritable,
-        run_id = store.start_run(name, yaml,   #   not a DuckDB file, locked by another process
+        run_id = store.start_run(name, yaml,   #   not a DuckDB file, unknown version, damaged layout;
                                  hash, seed, version)            # committed as 'running'
         with run_guard(store, run_id):         # exception -> 'failed', Ctrl-C -> 'interrupted', re-raised
             store.append_metrics(run_id, "zone", names, zones, regions,
@@ -29,16 +34,19 @@ API:
                                  {"allocated_vcpus": a, ...},    # each (n_ticks, n_entities)
                                  interval_s)    # (n_ticks,), optional
             store.append_rows("failures", run_id, {"time_s": ..., "level": ..., ...})
+            store.heartbeat(run_id)            # after each chunk: the run is alive
             store.finish_run(run_id, wall_s, events, summary)   # -> 'ok'
         store.fail_run(run_id, "failed" | "interrupted", error, wall_s)   # what run_guard calls
 
-    store.list_runs() -> list[dict]; store.get_run(run_id) -> dict (with `summary` parsed)
+    store.list_runs(summaries=False) -> list[dict]; store.get_run(run_id) -> dict (with `summary` parsed)
     store.run_status(run_id) -> str
     store.metrics_frame(run_id, level=None) -> pyarrow.Table; store.rows_frame(table, run_id)
     store.export_parquet(run_id, folder) -> {table: path}
     store.connection -> the DuckDB connection, for ad-hoc SQL
 
 Every write is one transaction: data committed by an earlier call is never lost by a later failure.
+ResultsUnavailable (a ResultsError, exit code 1) when the machine refuses: the file locked by another
+process, the disk full or the file over a size limit; the message is one line, a hint after " — ".
 DuckDB admits one writing process per file; `ResultsStore(path, read_only=True)` reads without
 migrating. Appends are bulk (arrow batches), never row by row.
 """

@@ -11,7 +11,11 @@ import pyarrow as pa
 
 from cloudtwin.errors import ResultsError
 
-SCHEMA_VERSION = 2  # 2: metrics.interval_s, the places table
+SCHEMA_VERSION = 3  # 2: metrics.interval_s, the places table; 3: runs.host, runs.pid, runs.heartbeat
+#: The oldest version this build migrates; a file at an older one (or 0, or none) is refused.
+OLDEST_VERSION = 1
+#: The oldest version a read-only open reads as it is (its missing columns read NULL); older files need migrating.
+OLDEST_READ_AS_IS = 2
 
 RUN_STATUSES = ("running", "ok", "failed", "interrupted")
 METRIC_LEVELS = ("zone", "datacenter")
@@ -38,6 +42,10 @@ RUNS_COLUMNS: dict[str, str] = {
     "status": f"VARCHAR NOT NULL CHECK (status IN {RUN_STATUSES!r})",
     "error": "VARCHAR",
     "summary_json": "VARCHAR",
+    # Who runs it (new in version 3, NULL in older rows): a 'running' row of another process is a dead run.
+    "host": "VARCHAR",  # socket.gethostname() of the process that started the run
+    "pid": "BIGINT",  # its process id
+    "heartbeat": "TIMESTAMP",  # UTC, like `started`: when the run last stored a chunk
 }
 
 # Per-entity sample columns of `metrics`, after its key columns (run_id, time_s, level, name, zone, region).
@@ -126,36 +134,125 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE metrics ADD COLUMN interval_s DOUBLE",  # unknown (NULL) for the rows already there
         _create_table("places"),  # empty: runs stored before it have no rows there
     ],
+    2: [  # unknown (NULL) for the runs already there: no process can still be running them (see liveness)
+        "ALTER TABLE runs ADD COLUMN host VARCHAR",
+        "ALTER TABLE runs ADD COLUMN pid BIGINT",
+        "ALTER TABLE runs ADD COLUMN heartbeat TIMESTAMP",
+    ],
 }
 
+# version -> the columns each table gained in it (a whole table when all its columns are listed).
+ADDED_IN: dict[int, dict[str, tuple[str, ...]]] = {
+    2: {"metrics": ("interval_s",), "places": tuple(TABLES["places"])},
+    3: {"runs": ("host", "pid", "heartbeat")},
+}
 
-def ensure_schema(connection: duckdb.DuckDBPyConnection, path: str, *, read_only: bool) -> None:
-    """Create the tables in an empty database, migrate an older one, refuse a foreign or newer one."""
+_HINT = " — pass another --db"
+
+
+def tables_at(version: int) -> dict[str, dict[str, str]]:
+    """`TABLES` as a file of schema `version` holds them: without the columns and tables added after it."""
+    layout = {table: dict(columns) for table, columns in TABLES.items()}
+    for added_in, added in ADDED_IN.items():
+        if added_in > version:
+            for table, columns in added.items():
+                for column in columns:
+                    layout[table].pop(column, None)
+    return {table: columns for table, columns in layout.items() if columns}
+
+
+def ensure_schema(connection: duckdb.DuckDBPyConnection, path: str, *, read_only: bool) -> int:
+    """Create the tables in an empty database, migrate an older one, refuse a foreign, newer or damaged one.
+
+    Returns the file's schema version after this (older than `SCHEMA_VERSION` only when opened read-only).
+    """
     existing = {row[0] for row in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     if "schema_version" not in existing:
         clashing = sorted(existing & set(TABLES))
         if clashing:
             raise ResultsError(
                 f"`{path}` is a DuckDB database but not a cloudtwin results database "
-                f"(it has table(s) {', '.join(clashing)} but no `schema_version`)"
+                f"(it has table(s) {', '.join(clashing)} but no `schema_version`){_HINT}"
             )
         if read_only:
             raise ResultsError(f"`{path}` holds no cloudtwin results (opened read-only, nothing to read)")
         _run_in_transaction(connection, _create_statements())
-        return
-    row = connection.execute("SELECT max(version) FROM schema_version").fetchone()
-    version = row[0] if row else None
-    if version is None or version > SCHEMA_VERSION:
+        return SCHEMA_VERSION
+    version = read_version(connection, path)
+    if read_only and version < OLDEST_READ_AS_IS:
+        raise ResultsError(f"`{path}` has results schema version {version}; open it writable once to migrate")
+    if not read_only:
+        check_layout(connection, path, version)  # a damaged file is refused before it is altered
+        while version < SCHEMA_VERSION:
+            steps = MIGRATIONS[version] + [f"UPDATE schema_version SET version = {version + 1}"]
+            _run_in_transaction(connection, steps)
+            version += 1
+    check_layout(connection, path, version)
+    sequences = connection.execute("SELECT sequence_name FROM duckdb_sequences()").fetchall()
+    if not read_only and ("run_id_sequence",) not in sequences:
+        raise ResultsError(f"`{path}` is not a usable cloudtwin results database: `run_id_sequence` is missing{_HINT}")
+    return version
+
+
+def read_version(connection: duckdb.DuckDBPyConnection, path: str) -> int:
+    """The file's schema version, or ResultsError (one line) if it is missing, not an integer or not one we read."""
+    readable = f"this cloudtwin reads versions {OLDEST_VERSION} to {SCHEMA_VERSION}"
+    try:
+        values = {row[0] for row in connection.execute("SELECT DISTINCT version FROM schema_version").fetchall()}
+    except duckdb.Error:
+        raise ResultsError(f"`{path}` has a `schema_version` table without a `version` column{_HINT}") from None
+    if not values:
+        raise ResultsError(f"`{path}` has no results schema version (`schema_version` is empty); {readable}{_HINT}")
+    if len(values) > 1:
+        found = ", ".join(sorted(map(_shown, values)))
+        raise ResultsError(f"`{path}` has several results schema versions ({found}); {readable}{_HINT}")
+    (version,) = values
+    if not isinstance(version, int) or isinstance(version, bool) or version < OLDEST_VERSION:
+        raise ResultsError(f"`{path}` has results schema version {_shown(version)}; {readable}{_HINT}")
+    if version > SCHEMA_VERSION:
         raise ResultsError(
-            f"`{path}` has results schema version {version!r}; this cloudtwin reads up to {SCHEMA_VERSION}"
-            "\n\nupgrade cloudtwin or pass another --db"
+            f"`{path}` has results schema version {version}, newer than this cloudtwin reads "
+            f"({OLDEST_VERSION} to {SCHEMA_VERSION}) — upgrade cloudtwin or pass another --db"
         )
-    while version < SCHEMA_VERSION:
-        if read_only:
-            raise ResultsError(f"`{path}` has results schema version {version}; open it writable once to migrate")
-        steps = MIGRATIONS[version] + [f"UPDATE schema_version SET version = {version + 1}"]
-        _run_in_transaction(connection, steps)
-        version += 1
+    return version
+
+
+def _shown(value: object) -> str:
+    """A schema_version value as a message shows it: NULL, a number, or a quoted text."""
+    if value is None:
+        return "NULL"
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else repr(value)
+
+
+def check_layout(connection: duckdb.DuckDBPyConnection, path: str, version: int) -> None:
+    """Refuse a file whose tables lack a column of schema `version`, or hold one of another type (one line).
+
+    Checked when the store opens, so a damaged file fails before a run spends hours simulating.
+    Extra columns are allowed: nothing cloudtwin writes or reads names them.
+    """
+    rows = connection.execute(
+        "SELECT table_name, column_name, data_type FROM duckdb_columns()"
+        " WHERE database_name = current_database() AND schema_name = current_schema()"
+    ).fetchall()
+    found: dict[str, dict[str, str]] = {}
+    for table, column, data_type in rows:
+        found.setdefault(table, {})[column] = data_type
+    problems = []
+    for table, columns in tables_at(version).items():
+        if table not in found:
+            problems.append(f"table `{table}` is missing")
+            continue
+        for column, sql_type in columns.items():
+            expected = sql_type.split()[0]
+            if column not in found[table]:
+                problems.append(f"table `{table}` has no column `{column}`")
+            elif found[table][column] != expected:
+                problems.append(f"column `{table}.{column}` is {found[table][column]}, not {expected}")
+    if problems:
+        shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+        raise ResultsError(
+            f"`{path}` is not a usable cloudtwin results database (schema version {version}): {shown}{_HINT}"
+        )
 
 
 def _run_in_transaction(connection: duckdb.DuckDBPyConnection, statements: list[str]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -23,6 +22,8 @@ from cloudtwin.results.columns import (
     row_table,
     string_dictionary,
 )
+from cloudtwin.results.liveness import LIVENESS_COLUMNS, effective, resolve_stale_runs, this_process, utc_now
+from cloudtwin.results.opening import check_location, is_storage_failure, one_line, open_problem, storage_error
 from cloudtwin.results.schema import (
     METRIC_LEVELS,
     METRIC_TICK_COLUMNS,
@@ -32,6 +33,7 @@ from cloudtwin.results.schema import (
     RUNS_COLUMNS,
     TABLES,
     ensure_schema,
+    tables_at,
 )
 
 IN_MEMORY = ":memory:"
@@ -48,36 +50,10 @@ _LIST_COLUMNS = (
     "events",
     "status",
     "error",
+    "host",
+    "pid",
+    "heartbeat",
 )
-
-
-def _open_problem(path: Path, error: duckdb.Error) -> str:
-    """A user-facing reason why DuckDB refused to open `path`."""
-    detail = str(error)
-    if "Could not set lock" in detail:
-        return (
-            f"results database `{path}` is locked by another process (DuckDB allows one writer at a time): "
-            f"{detail}\n\nwait for that run to finish or pass another --db"
-        )
-    if "not a valid DuckDB database" in detail:
-        return f"`{path}` exists but is not a DuckDB database file\n\npass another --db"
-    return f"cannot open results database `{path}`: {detail}"
-
-
-def _check_location(path: Path, read_only: bool) -> None:
-    """Refuse paths DuckDB cannot use, with a message naming the path (checked before connecting)."""
-    if path.is_dir():
-        raise ResultsError(f"results database `{path}` is a directory, not a file")
-    parent = path.parent
-    if not parent.exists():
-        raise ResultsError(f"cannot create results database `{path}`: folder `{parent}` does not exist")
-    if not parent.is_dir():
-        raise ResultsError(f"cannot create results database `{path}`: `{parent}` is not a folder")
-    if read_only and not path.exists():
-        raise ResultsError(f"results database `{path}` does not exist")
-    writable = os.access(path if path.exists() else parent, os.W_OK)
-    if not read_only and not writable:
-        raise ResultsError(f"results database `{path}` is not writable (check permissions or pass another --db)")
 
 
 def _check_intervals(interval_s: np.ndarray | None, n_ticks: int) -> np.ndarray | None:
@@ -111,29 +87,43 @@ class ResultsStore:
         self.path = Path(IN_MEMORY) if in_memory else Path(path).expanduser().resolve()
         self.read_only = read_only
         if not in_memory:
-            _check_location(self.path, read_only)
+            check_location(self.path, read_only)
         target = IN_MEMORY if in_memory else str(self.path)
         try:
             self._connection: duckdb.DuckDBPyConnection | None = duckdb.connect(target, read_only=read_only)
         except duckdb.Error as error:
-            raise ResultsError(_open_problem(self.path, error)) from None
+            raise open_problem(self.path, error) from None
         try:
             self._connection.execute("SET enable_progress_bar = false")  # the CLI owns the terminal
-            ensure_schema(self._connection, str(self.path), read_only=read_only)
+            #: The file's schema version: older than SCHEMA_VERSION only when read-only (its new columns read NULL).
+            self.schema_version = ensure_schema(self._connection, str(self.path), read_only=read_only)
+            #: Runs of processes that died without marking them, marked 'interrupted' as this store opened.
+            self.resolved_runs: list[int] = [] if read_only else resolve_stale_runs(self._connection)
         except duckdb.Error as error:
-            self.close()
-            raise ResultsError(f"cannot prepare results database `{self.path}`: {error}") from None
-        except ResultsError:
-            self.close()
+            self._close_quietly()
+            raise storage_error(self.path, "prepare the results database", error) from None
+        except BaseException:
+            self._close_quietly()
             raise
+        self._runs_columns = tables_at(self.schema_version)["runs"]
 
     # ------------------------------------------------------------------ lifecycle
 
     def close(self) -> None:
-        """Close the file (idempotent)."""
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        """Close the file (idempotent); DuckDB writes what the log holds into it (a checkpoint), which can fail."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except duckdb.Error as error:
+                raise storage_error(self.path, "close the results database", error) from None
+
+    def _close_quietly(self) -> None:
+        """Close after an error that is the one to report."""
+        try:
+            self.close()
+        except ResultsError:
+            pass
 
     def __enter__(self) -> ResultsStore:
         return self
@@ -141,7 +131,13 @@ class ResultsStore:
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        self.close()
+        if error is None:
+            self.close()
+            return
+        try:
+            self.close()
+        except ResultsError as close_error:  # the block's own error is the one to report
+            error.add_note(f"closing `{self.path}` failed too: {close_error}")
 
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
@@ -159,7 +155,7 @@ class ResultsStore:
         try:
             connection.execute("BEGIN TRANSACTION")
         except duckdb.Error as error:
-            raise ResultsError(f"cannot {action} in `{self.path}`: {error}") from None
+            raise storage_error(self.path, action, error) from None
         try:
             yield connection
         except BaseException as error:
@@ -167,20 +163,20 @@ class ResultsStore:
                 connection.execute("ROLLBACK")
             except duckdb.Error:
                 pass  # the transaction is already aborted; the original error is the one to report
-            if isinstance(error, duckdb.Error):
-                raise ResultsError(f"cannot {action} in `{self.path}`: {error}") from None
+            if isinstance(error, duckdb.Error) or is_storage_failure(error):
+                raise storage_error(self.path, action, error) from None
             raise
         try:
             connection.execute("COMMIT")
-        except duckdb.Error as error:
-            raise ResultsError(f"cannot {action} in `{self.path}`: {error}") from None
+        except duckdb.Error as error:  # a full disk shows here: the log is written at commit
+            raise storage_error(self.path, action, error) from None
 
     def _query(self, sql: str, params: Sequence[object] | Mapping[str, object] = ()) -> list[tuple]:
         """Rows of a read query; DuckDB errors become ResultsError."""
         try:
             return self.connection.execute(sql, params).fetchall()
         except duckdb.Error as error:
-            raise ResultsError(f"query on `{self.path}` failed: {error}") from None
+            raise storage_error(self.path, "read", error) from None
 
     def _arrow(self, sql: str, params: Sequence[object] | Mapping[str, object] = ()) -> pa.Table:
         """A read query's result as a pyarrow Table (without DuckDB's extra DB-API copy)."""
@@ -189,7 +185,7 @@ class ResultsStore:
             to_table = getattr(relation, "to_arrow_table", None) or relation.fetch_arrow_table
             return to_table()
         except duckdb.Error as error:
-            raise ResultsError(f"query on `{self.path}` failed: {error}") from None
+            raise storage_error(self.path, "read", error) from None
 
     def _require_status(self, run_id: int, allowed: tuple[str, ...], action: str) -> str:
         status = self.run_status(run_id)
@@ -202,18 +198,31 @@ class ResultsStore:
     def start_run(
         self, scenario_name: str, scenario_yaml: str, scenario_hash: str, seed: int | None, version: str
     ) -> int:
-        """Record a new run with status 'running' (committed at once) and return its id."""
-        started = datetime.now(UTC).replace(tzinfo=None)
+        """Record a new run with status 'running' (committed at once) and return its id.
+
+        The row names this process (host, pid) and its heartbeat starts at `started`: a later opening of the file
+        by another process knows the run is dead if it is still 'running' (see `cloudtwin.results.liveness`).
+        """
+        started = utc_now()
+        host, pid = this_process()
         with self._transaction("start a run") as connection:
             row = connection.execute("SELECT nextval('run_id_sequence')").fetchone()
             assert row is not None  # nextval always returns one row
             run_id = int(row[0])
             connection.execute(
                 "INSERT INTO runs (run_id, scenario_name, scenario_yaml, scenario_hash, seed, cloudtwin_version,"
-                " started, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')",
-                [run_id, scenario_name, scenario_yaml, scenario_hash, seed, version, started],
+                " started, status, host, pid, heartbeat) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)",
+                [run_id, scenario_name, scenario_yaml, scenario_hash, seed, version, started, host, pid, started],
             )
         return run_id
+
+    def heartbeat(self, run_id: int) -> None:
+        """Record that run `run_id` is alive now (UTC): one UPDATE in its own transaction, called after each chunk,
+        so a run found dead later says when it was last heard of."""
+        with self._transaction("record the run's heartbeat") as connection:
+            connection.execute(
+                "UPDATE runs SET heartbeat = ? WHERE run_id = ? AND status = 'running'", [utc_now(), run_id]
+            )
 
     def append_metrics(
         self,
@@ -317,13 +326,13 @@ class ResultsStore:
         try:
             summary_json = json.dumps(summary, default=_json_default)
         except (TypeError, ValueError) as error:
-            raise ResultsError(f"run {run_id} summary cannot be stored as JSON: {error}") from None
+            raise ResultsError(f"run {run_id} summary cannot be stored as JSON: {one_line(str(error))}") from None
         self._require_status(run_id, ("running",), "finish the run")
         with self._transaction("finish the run") as connection:
             connection.execute(
-                "UPDATE runs SET status = 'ok', wall_s = ?, events = ?, summary_json = ?, error = NULL"
-                " WHERE run_id = ?",
-                [float(wall_s), int(events), summary_json, run_id],
+                "UPDATE runs SET status = 'ok', wall_s = ?, events = ?, summary_json = ?, error = NULL,"
+                " heartbeat = ? WHERE run_id = ?",
+                [float(wall_s), int(events), summary_json, utc_now(), run_id],
             )
 
     def fail_run(self, run_id: int, status: str, error: str, wall_s: float) -> None:
@@ -339,32 +348,47 @@ class ResultsStore:
 
     # ------------------------------------------------------------------ reading
 
+    def _runs_select(self, names: Sequence[str]) -> str:
+        """`runs` columns for a SELECT; a column the file's version lacks (read-only, not migrated) reads NULL."""
+        return ", ".join(name if name in self._runs_columns else f"NULL AS {name}" for name in names)
+
+    def _run_rows(self, names: Sequence[str], where: str = "", params: Sequence[object] = ()) -> list[dict[str, Any]]:
+        """`runs` rows as dicts, oldest first, with the status a reader should see (a dead 'running' run reads
+        'interrupted', see `cloudtwin.results.liveness`) and `started` and `heartbeat` as UTC datetimes."""
+        rows = self._query(f"SELECT {self._runs_select(names)} FROM runs {where} ORDER BY run_id", params)
+        return [self._with_utc(effective(dict(zip(names, row, strict=True)))) for row in rows]
+
     def run_status(self, run_id: int) -> str:
-        """The status of run `run_id`, or ResultsError if there is no such run."""
-        rows = self._query("SELECT status FROM runs WHERE run_id = ?", [run_id])
+        """The status of run `run_id` (a dead 'running' run reads 'interrupted'), or ResultsError if none."""
+        rows = self._run_rows(("run_id", *LIVENESS_COLUMNS), "WHERE run_id = ?", [run_id])
         if not rows:
             raise ResultsError(f"no run {run_id!r} in `{self.path}`")
-        return str(rows[0][0])
+        return str(rows[0]["status"])
 
-    def list_runs(self) -> list[dict[str, Any]]:
-        """Every run, oldest first, without its scenario text and summary (see `get_run`)."""
-        rows = self._query(f"SELECT {', '.join(_LIST_COLUMNS)} FROM runs ORDER BY run_id")
-        return [self._with_utc(dict(zip(_LIST_COLUMNS, row, strict=True))) for row in rows]
+    def list_runs(self, *, summaries: bool = False) -> list[dict[str, Any]]:
+        """Every run, oldest first, without its scenario text; with `summaries`, its parsed `summary` (or None)."""
+        names = (*_LIST_COLUMNS, "summary_json") if summaries else _LIST_COLUMNS
+        runs = self._run_rows(names)
+        if summaries:
+            for run in runs:
+                text = run.pop("summary_json")
+                run["summary"] = json.loads(text) if text is not None else None
+        return runs
 
     def get_run(self, run_id: int) -> dict[str, Any]:
         """One run's row as a dict, plus `summary` (the parsed `summary_json`, or None)."""
-        names = list(RUNS_COLUMNS)
-        rows = self._query(f"SELECT {', '.join(names)} FROM runs WHERE run_id = ?", [run_id])
+        rows = self._run_rows(list(RUNS_COLUMNS), "WHERE run_id = ?", [run_id])
         if not rows:
             raise ResultsError(f"no run {run_id!r} in `{self.path}`")
-        run = self._with_utc(dict(zip(names, rows[0], strict=True)))
+        run = rows[0]
         run["summary"] = json.loads(run["summary_json"]) if run["summary_json"] is not None else None
         return run
 
     @staticmethod
     def _with_utc(run: dict[str, Any]) -> dict[str, Any]:
-        if isinstance(run.get("started"), datetime):
-            run["started"] = run["started"].replace(tzinfo=UTC)
+        for name in ("started", "heartbeat"):
+            if isinstance(run.get(name), datetime):
+                run[name] = run[name].replace(tzinfo=UTC)
         return run
 
     def metrics_frame(self, run_id: int, level: str | None = None) -> pa.Table:
@@ -402,7 +426,9 @@ class ResultsStore:
                 written[table] = target / f"run-{run_id}-{table}.parquet"
                 parquet.write_table(frame, written[table])
         except OSError as error:
-            raise ResultsError(f"cannot export run {run_id} to `{target}`: {error}") from None
+            if is_storage_failure(error):
+                raise storage_error(target, f"export run {run_id}", error) from None
+            raise ResultsError(f"cannot export run {run_id} to `{target}`: {one_line(str(error))}") from None
         return written
 
 

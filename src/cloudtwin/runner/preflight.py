@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cloudtwin.errors import CloudtwinError, ScenarioError
-from cloudtwin.failover.availability import DEFAULT_BATCH, TRACKED_BASE, TRACKED_PER_REPLICA, TRACKED_PER_YEAR
+from cloudtwin.failover.availability import (
+    DEFAULT_BATCH,
+    TRACKED_BASE,
+    TRACKED_PER_REPLICA,
+    TRACKED_PER_YEAR,
+    check_study,
+)
 from cloudtwin.failover.replicas import replica_fit_problem
 from cloudtwin.failures import resolve_failures
 from cloudtwin.failures.distributions import level_params
@@ -111,6 +117,7 @@ def preflight_availability(scenario: Scenario, years: float, replications: int) 
         raise ScenarioError(f"--years: must be a positive number of simulated years (got {years!r})")
     if replications < 2:
         raise ScenarioError(f"--replications: at least 2 are needed for a confidence interval (got {replications})")
+    check_study(scenario)
     check_memory(scenario)
     world = build_world(scenario)
     problems: list[Problem] = []

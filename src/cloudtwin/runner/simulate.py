@@ -10,7 +10,6 @@ same seed gives bit-identical results. Failures (`failures:`) and services
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,16 +22,14 @@ from cloudtwin.engine.warmup import compile_engine
 from cloudtwin.failover import Failover, RestartStats, failure_summary
 from cloudtwin.failures import LEVEL_NAMES
 from cloudtwin.results import ROW_TABLES, ResultsStore, run_guard
+from cloudtwin.runner.estimate import chunk_seconds
+from cloudtwin.runner.preflight import Checked, preflight, seed_streams
+from cloudtwin.runner.speed import record_speed
 from cloudtwin.scenario import Scenario, scenario_hash, scenario_to_yaml
-from cloudtwin.units import MIB_PER_GIB, SECONDS_PER_DAY, SECONDS_PER_HOUR
+from cloudtwin.units import MIB_PER_GIB, SECONDS_PER_DAY
 from cloudtwin.version import __version__
 from cloudtwin.workload.sampler import WorkloadSampler
 from cloudtwin.world import World, build_world
-
-#: Stream order under the scenario seed; append new streams, never reorder.
-STREAMS = ("workload", "engine", "failures", "services")
-#: A chunk holds about this many arrivals (memory ~ 50 B each), at least one hour, at most ten days.
-CHUNK_ARRIVALS = 2_000_000
 
 Progress = Callable[[float, int], None]  # (simulated seconds done, events so far)
 
@@ -50,22 +47,9 @@ class RunOutcome:
     failure_vms: dict[str, int] = field(default_factory=dict)  # VMs interrupted per failure level
 
 
-def seed_streams(scenario: Scenario) -> dict[str, np.random.SeedSequence]:
-    """The run's independent random streams, one per source, spawned from the scenario seed."""
-    children = np.random.SeedSequence(scenario.seed).spawn(len(STREAMS))
-    return dict(zip(STREAMS, children))
-
-
 def ignored_sections(scenario: Scenario) -> list[str]:
     """Sections the scenario sets that this version validates but does not simulate yet."""
     return [name for name in ("network",) if name in scenario.model_fields_set]
-
-
-def chunk_seconds(rate_per_s: float, horizon_s: float) -> float:
-    """Simulated seconds per engine call: ~CHUNK_ARRIVALS arrivals, whole hours, 1 h to 10 days."""
-    hours = CHUNK_ARRIVALS / max(rate_per_s * SECONDS_PER_HOUR, 1e-9)
-    hours = min(max(1.0, math.floor(hours)), 240.0)
-    return min(hours * SECONDS_PER_HOUR, max(horizon_s, SECONDS_PER_HOUR))
 
 
 @dataclass
@@ -139,11 +123,14 @@ def engine_for_world(
     )
 
 
-def prepare_run(scenario: Scenario) -> RunParts:
-    """Build the world, the workload sampler, the engine and the failover of `scenario` from its seed."""
-    world = build_world(scenario)
+def prepare_run(scenario: Scenario, checked: Checked | None = None) -> RunParts:
+    """Build the world, the workload sampler, the engine and the failover of `scenario` from its seed (the world and
+    the sampler the preflight built, when given: traces are read once)."""
     streams = seed_streams(scenario)
-    sampler = WorkloadSampler(scenario, streams["workload"])
+    if checked is not None and checked.scenario is scenario:
+        world, sampler = checked.world, checked.sampler
+    else:
+        world, sampler = build_world(scenario), WorkloadSampler(scenario, streams["workload"])
     sample_every_s = scenario.horizon.sample_every_minutes * 60.0
     hint = int(sampler.expected_resident_vms() * 1.05) + 1024
     engine = engine_for_world(world, scenario.placement.policy, streams["engine"], sample_every_s, hint)
@@ -160,16 +147,23 @@ def simulate(
     db_path: Path | str,
     progress: Progress | None = None,
     status: Callable[[str], None] | None = None,
+    checked: Checked | None = None,
 ) -> RunOutcome:
-    """Run `scenario` for its horizon and append the run to the DuckDB file at `db_path`."""
-    # compiled code first (~20 s the first time on a machine, then a cache load): not part of the run's wall_s
-    compile_s = compile_engine(
-        scenario.placement.policy, scenario.failures is not None or bool(scenario.services), check=False
-    )
-    wall0 = time.perf_counter()
-    run = prepare_run(scenario)
-    world, engine, failover = run.world, run.engine, run.failover
+    """Run `scenario` for its horizon and append the run to the DuckDB file at `db_path`.
+
+    The preflight (`checked`, else run here) refuses what the run would fail on, and the results database is
+    opened (its schema checked) before anything is compiled or simulated: a run starts only when it can finish.
+    """
+    if checked is None or checked.scenario is not scenario:
+        checked = preflight(scenario)
     with ResultsStore(db_path) as store:
+        # compiled code first (~20 s the first time on a machine, then a cache load): not part of the run's wall_s
+        compile_s = compile_engine(
+            scenario.placement.policy, scenario.failures is not None or bool(scenario.services), check=False
+        )
+        wall0 = time.perf_counter()
+        run = prepare_run(scenario, checked)
+        world, engine, failover = run.world, run.engine, run.failover
         run_id = store.start_run(
             scenario.name, scenario_to_yaml(scenario), scenario_hash(scenario), scenario.seed, __version__
         )
@@ -177,6 +171,7 @@ def simulate(
             run.start(status or (lambda _msg: None))
             for t, samples in run.advance_chunks():
                 _store_ticks(store, run_id, run, samples)
+                store.heartbeat(run_id)  # alive at the end of each chunk: a killed run says when it was last seen
                 if progress is not None:
                     progress(t, engine.counters().events)
             _store_ticks(store, run_id, run, run.close_interval())
@@ -186,13 +181,12 @@ def simulate(
             outcome.summary["compile_s"] = compile_s
             store.append_rows("places", run_id, _place_rows(outcome))
             store.finish_run(run_id, wall_s, counters.events, outcome.summary)
+    record_speed("run", counters.events, wall_s)
     if failover is not None:
         outcome.failure_vms = failover.vms_by_level()
-    outcome.notes = (
-        [f"ignored (validated, not simulated yet): {', '.join(ignored_sections(scenario))}"]
-        if ignored_sections(scenario)
-        else []
-    )
+    ignored = ignored_sections(scenario)
+    outcome.notes = [f"ignored (validated, not simulated yet): {', '.join(ignored)}"] if ignored else []
+    outcome.notes += checked.warnings
     return outcome
 
 
