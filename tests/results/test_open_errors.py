@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -63,16 +65,41 @@ def test_unwritable_system_location() -> None:
         ResultsStore("/proc/cloudtwin-results.duckdb")
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores file permissions")
-def test_read_only_folder(tmp_path: Path) -> None:
-    """A folder without write permission gives ResultsError saying it is not writable."""
-    locked = tmp_path / "locked"
-    locked.mkdir(mode=0o500)
+NOBODY = 65534  # the unprivileged user of Debian and most Linux systems
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_read_only_folder() -> None:
+    """A folder without write permission gives ResultsError saying it is not writable. Root may write anywhere,
+    so as root (CI) the check runs in a forked child that first gives up root for `nobody`."""
+    base = Path(tempfile.mkdtemp(prefix="cloudtwin-ro-"))
+    base.chmod(0o755)  # traversable by anyone, so `nobody` reaches the locked folder
+    locked = base / "locked"
+    locked.mkdir(mode=0o555)
     try:
-        with pytest.raises(ResultsError, match="not writable"):
-            ResultsStore(locked / "results.duckdb")
+        if os.geteuid() != 0:
+            with pytest.raises(ResultsError, match="not writable"):
+                ResultsStore(locked / "results.duckdb")
+            return
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into pytest
+            code = 3
+            try:
+                os.setgid(NOBODY)
+                os.setuid(NOBODY)
+                ResultsStore(locked / "results.duckdb")
+                code = 1  # opened: the check did not refuse
+            except ResultsError as error:
+                code = 0 if "not writable" in str(error) else 2
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, "0: refused as not writable; 1: opened; 2: other error"
+        assert not (locked / "results.duckdb").exists()
     finally:
-        locked.chmod(0o700)
+        locked.chmod(0o755)
+        shutil.rmtree(base)
 
 
 def test_foreign_duckdb_database(tmp_path: Path) -> None:
