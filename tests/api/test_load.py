@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -151,3 +153,21 @@ def test_with_on_a_grouped_world(tmp_path: Path) -> None:
     assert [dc.name for dc in zone_b.datacenters] == ["us-east-1b1", "us-east-1b2"]  # type: ignore[union-attr]
     changed = base.with_({"world.regions[0].zones[1].datacenters[1].servers": 70})
     assert [dc.servers for dc in changed.world.regions[0].zones[1].datacenters] == [50, 70]  # type: ignore[union-attr]
+
+
+def test_run_refuses_what_validate_refuses() -> None:
+    """`cloudtwin.run` makes the preflight `cloudtwin validate` makes: the same refusal, before any database."""
+    scenario = cloudtwin.load("small", set={"horizon.days": 1e308})
+    with pytest.raises(ScenarioError) as caught:
+        cloudtwin.run(scenario)
+    (line,) = caught.value.problems
+    small = Path(cloudtwin.__file__).parent / "presets" / "small.yaml"
+    validate = subprocess.run(
+        [sys.executable, "-m", "cloudtwin.cli.main", "validate", str(small), "--set", "horizon.days=1e308"],
+        capture_output=True,
+        text=True,
+    )
+    assert validate.returncode == 2
+    text = validate.stderr.strip().removeprefix("error: ")
+    # the API names the key by its dotted path (`set=`), the command line by the `--set` expression
+    assert line.split(": ", 1)[1] == text.split(": ", 1)[1]

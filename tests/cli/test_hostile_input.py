@@ -194,3 +194,23 @@ def test_a_closed_pipe_is_quiet() -> None:
     )  # fmt: skip
     assert len(result.stdout.splitlines()) == 2
     assert result.stderr.strip() in ("status 141", "status 0")  # 0 when it wrote everything before head left
+
+
+def test_database_files_refused_in_one_line(tmp_path: Path, earlier_db: Path) -> None:
+    """`run --db` on a file that is not DuckDB, or of a newer schema: one line (a hint after " — "), exit 2,
+    before anything is simulated; the newer file is left as it was."""
+    import duckdb
+
+    not_duckdb = tmp_path / "notes.duckdb"
+    not_duckdb.write_text("these are my notes, not a database\n")
+    newer = tmp_path / "newer.duckdb"
+    shutil.copy(earlier_db, newer)
+    with duckdb.connect(str(newer)) as connection:
+        connection.execute("UPDATE schema_version SET version = 99")
+    for path, says in ((not_duckdb, "is not a DuckDB database file — "), (newer, "schema version 99, newer than")):
+        result = cli("run", "--preset", "small", "--set", "horizon.days=0.01", "--db", str(path))
+        assert result.returncode == 2
+        assert says in one_line(result)
+    assert not_duckdb.read_text() == "these are my notes, not a database\n"
+    with duckdb.connect(str(newer), read_only=True) as connection:
+        assert connection.execute("SELECT count(*) FROM runs").fetchone() == (1,)
