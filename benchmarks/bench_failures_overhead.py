@@ -68,7 +68,7 @@ def main() -> None:
         days = f"horizon.days={args.days}"
         for i in range(args.repeat):
             for failures, into in ((False, base), (True, fail)):
-                s = run_once(args.preset, [days, "failures=default"] if failures else [days], Path(tmp))
+                s = run_once(args.preset, [days, "failures=default" if failures else "failures=null"], Path(tmp))
                 into.append(s)
                 print(
                     f"# run {i + 1} {'failures' if failures else 'baseline'}: wall {s['wall_s']:.1f} s,"

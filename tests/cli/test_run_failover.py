@@ -63,13 +63,26 @@ def test_failures_table_matches_the_events(zone_failover_run: tuple[dict, Path])
 def test_summary_shows_failures_and_services(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Without --json the summary prints a failures table by level, the restart line and a services table."""
-    monkeypatch.setenv("COLUMNS", "200")  # a wide terminal: no header is cut
+    """Without --json the summary leads with refusals, failures by level and what became of their VMs, and each
+    service's availability, then the zones under their region by suffix; in 80 columns, nothing cut or wrapped."""
+    monkeypatch.setenv("COLUMNS", "80")
     path = shared_scenario("zone-failover.yaml")
     code, out, err = run_cli(capsys, "run", str(path), "--set", "horizon.days=2", "--db", str(tmp_path / "r.duckdb"))
     assert code == 0, err
-    for text in ("failures", "datacenter", "VMs interrupted", "services", "web", "availability", "100.0000 %"):
-        assert text in out
+    s = run_json(capsys, str(path), "--set", "horizon.days=2", "--db", str(tmp_path / "r.duckdb"))
+    lines = out.splitlines()
+    assert all(len(line) <= 80 for line in lines if not line.startswith("stored as run")) and "…" not in out
+    assert lines[
+        1
+    ].strip() == f"arrivals {s['arrivals']:,}: refused {s['refused']:,} ({100 * s['refused_fraction']:.2f} %);" + (
+        f" {s['initial_vms']:,} VMs running at the start"
+    )
+    assert f"): {s['vms_interrupted']:,} VMs hit" in lines[2] and "datacenter 1" in lines[2]
+    assert lines[3].strip().startswith(f"{s['vms_restarted']:,} restarted (p50 5.0 min")
+    assert f"{s['vms_lost']:,} lost, {s['vms_waiting']:,} waiting" in lines[3]
+    assert lines[4].strip().startswith("service web (4 of 6): 100.0000 % available")
+    zone_rows = [line.split()[0] for line in lines if line.startswith("  ") and line.split()[0] in ("a", "b", "c")]
+    assert zone_rows == ["a", "b", "c"]  # east-a, east-b, east-c by their suffix under `east`
 
 
 def test_json_keys_present_without_failures(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 from rich.console import Console
@@ -82,94 +81,97 @@ def _pct(x: float) -> str:
 
 
 def _print_summary(outcome: RunResult, db: Path) -> None:
-    """A rich table per region and zone, then the run totals."""
+    """What a person wants first (refused, failures and what became of their VMs, each service's availability),
+    then a table per region with its zones by their suffix: narrow enough for an 80-column terminal."""
     console = Console(highlight=False)
     s = outcome.to_json()
-    zones = [asdict(z) for z in outcome.zones]
-    table = Table(title=f"run {s['run_id']}: {s['scenario']} ({s['sim_days']:g} simulated days, {s['policy']})")
+    days = s["sim_days"]
+    console.print(
+        f"[bold]run {s['run_id']}: {s['scenario']}[/bold], {days:g} simulated day{'' if days == 1 else 's'},"
+        f" {s['policy']}"
+    )
+    for line in headline_lines(s):
+        console.print("  " + line)
+    console.print()
+    console.print(_zones_table(outcome))
+    console.print(f"{s['events']:,} events in {s['wall_s']:.1f} s ({(s['events_per_s'] or 0) / 1e6:.2f} M events/s)")
+    console.print(f"stored as run {s['run_id']} in {db}", soft_wrap=True)
+
+
+def headline_lines(s: dict) -> list[str]:
+    """The run's headline, a line each: demand and refusals, failures and restarts, services, how full it was."""
+    lines = [
+        f"arrivals {s['arrivals']:,}: [bold]refused {s['refused']:,}[/bold] ({_pct(s['refused_fraction'])});"
+        f" {s['initial_vms']:,} VMs running at the start"
+    ]
+    counts = s["failures"]
+    if any(counts.values()) or s["vms_interrupted"]:
+        levels = ", ".join(f"{level} {n:,}" for level, n in counts.items() if n)
+        p50, p99 = s["restart_minutes"]["p50"], s["restart_minutes"]["p99"]
+        when = f" (p50 {p50:.1f} min, p99 {p99:.1f} min)" if p50 is not None else ""
+        lines.append(
+            f"failures {sum(counts.values()):,} ({levels or 'injected only'}): {s['vms_interrupted']:,} VMs hit"
+        )
+        lines.append(
+            f"  [bold]{s['vms_restarted']:,} restarted[/bold]{when}, [bold]{s['vms_lost']:,} lost[/bold],"
+            f" {s['vms_waiting']:,} waiting"
+        )
+    else:
+        lines.append("failures: none in this run")
+    for v in s["services"]:
+        lines.append(
+            f"service {v['name']} ({v['at_least']} of {v['replicas']}): [bold]{100.0 * v['availability']:.4f} %"
+            f"[/bold] available, {v['incidents']} incident{'' if v['incidents'] == 1 else 's'},"
+            f" {v['downtime_minutes_per_year']:,.1f} min/yr down"
+        )
+    lines.append(
+        f"vCPUs allocated {_pct(s['allocated_vcpu_fraction']['mean'])} (mean),"
+        f" resident VMs {s['resident_vms_mean']:,.0f} (mean)"
+    )
+    return lines
+
+
+def _zone_label(zone: str, region: str) -> str:
+    """A zone by its suffix under its region (`us-east-1a` under `us-east-1` is `a`), else its whole name."""
+    suffix = zone[len(region) :].lstrip("-_.") if zone.startswith(region) else ""
+    return suffix or zone
+
+
+def _zones_table(outcome: RunResult) -> Table:
+    """A row per region (bold, its totals) and one per zone under it, by suffix."""
+    table = Table(box=None, pad_edge=False, header_style="bold", show_edge=False)
     for col, justify in (
         ("region / zone", "left"),
         ("servers", "right"),
         ("arrivals", "right"),
         ("refused", "right"),
-        ("refused %", "right"),
-        ("resident VMs (mean)", "right"),
-        ("vCPUs allocated (mean)", "right"),
+        ("vCPUs used", "right"),
     ):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
-    region = None
-    for z in zones:
-        if z["region"] != region:
-            region = z["region"]
-            rows = [r for r in zones if r["region"] == region]
-            arrivals = sum(r["arrivals"] for r in rows)
-            refused = sum(r["refused"] for r in rows)
-            table.add_row(
-                f"[bold]{region}[/bold]",
-                f"{sum(r['servers'] for r in rows):,}",
-                f"{arrivals:,}",
-                f"{refused:,}",
-                _pct(refused / arrivals) if arrivals else "-",
-                f"{sum(r['resident_vms_mean'] for r in rows):,.0f}",
-                "",
-            )
+        table.add_column(col, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    regions: dict[str, list] = {}
+    for z in outcome.zones:
+        regions.setdefault(z.region, []).append(z)
+    for region, zones in regions.items():
+        arrivals, refused = sum(z.arrivals for z in zones), sum(z.refused for z in zones)
+        servers = sum(z.servers for z in zones)
+        used = sum(z.allocated_vcpu_fraction * z.servers for z in zones) / servers if servers else 0.0
         table.add_row(
-            f"  {z['zone']}",
-            f"{z['servers']:,}",
-            f"{z['arrivals']:,}",
-            f"{z['refused']:,}",
-            _pct(z["refused"] / z["arrivals"]) if z["arrivals"] else "-",
-            f"{z['resident_vms_mean']:,.0f}",
-            _pct(z["allocated_vcpu_fraction"]),
+            f"[bold]{region}[/bold]",
+            f"{servers:,}",
+            f"{arrivals:,}",
+            _refused(refused, arrivals),
+            _pct(used),
         )
-    console.print(table)
-    _print_failures(console, s, outcome.vms_interrupted_by_level)
-    console.print(
-        f"arrivals {s['arrivals']:,}  accepted {s['accepted']:,}  refused {s['refused']:,}"
-        f" ({_pct(s['refused_fraction'])})  departures {s['departures']:,}  initial VMs {s['initial_vms']:,}\n"
-        f"resident VMs (mean) {s['resident_vms_mean']:,.0f}  vCPUs allocated (mean) "
-        f"{_pct(s['allocated_vcpu_fraction']['mean'])}\n"
-        f"{s['events']:,} events in {s['wall_s']:.1f} s wall ({s['events_per_s'] or 0:,.0f} events/s);"
-        f" stored as run {s['run_id']} in {db}"
-    )
-
-
-def _print_failures(console: Console, s: dict, vms_by_level: dict[str, int]) -> None:
-    """Failures by level, what became of the interrupted VMs, and each service's availability (when any)."""
-    counts = s["failures"]
-    if any(counts.values()) or s["vms_interrupted"]:
-        table = Table(title="failures")
-        for col in ("level", "failures", "VMs interrupted"):
-            table.add_column(col, justify="left" if col == "level" else "right")
-        for level, n in counts.items():
-            table.add_row(level, f"{n:,}", f"{vms_by_level.get(level, 0):,}")
-        console.print(table)
-        p50, p99 = s["restart_minutes"]["p50"], s["restart_minutes"]["p99"]
-        console.print(
-            f"VMs interrupted {s['vms_interrupted']:,}: restarted {s['vms_restarted']:,}, lost {s['vms_lost']:,},"
-            f" still waiting {s['vms_waiting']:,}"
-            + (f"; minutes to restart p50 {p50:.1f}, p99 {p99:.1f}" if p50 is not None else "")
-        )
-    if s["services"]:
-        table = Table(title="services")
-        for col in (
-            "service",
-            "replicas",
-            "healthy when",
-            "availability",
-            "downtime min/yr",
-            "incidents",
-            "longest outage min",
-        ):
-            table.add_column(col, justify="left" if col == "service" else "right")
-        for v in s["services"]:
+        for z in zones:
             table.add_row(
-                v["name"],
-                str(v["replicas"]),
-                f">= {v['at_least']}",
-                f"{100.0 * v['availability']:.4f} %",
-                f"{v['downtime_minutes_per_year']:,.1f}",
-                str(v["incidents"]),
-                f"{v['longest_outage_minutes']:,.1f}",
+                f"  {_zone_label(z.zone, region)}",
+                f"{z.servers:,}",
+                f"{z.arrivals:,}",
+                _refused(z.refused, z.arrivals),
+                _pct(z.allocated_vcpu_fraction),
             )
-        console.print(table)
+    return table
+
+
+def _refused(refused: int, arrivals: int) -> str:
+    return f"{refused:,} ({_pct(refused / arrivals)})" if arrivals else "-"
