@@ -3,6 +3,7 @@
     sc = cloudtwin.load("small", set={"horizon.days": 0.5})    # a preset name or a scenario file
     res = cloudtwin.run(sc)                                      # a typed, frozen RunResult
     cloudtwin.open("runs.duckdb")                                # a stored run, read back
+    cloudtwin.sweep("grid.yaml")                                 # a sweep: a pyarrow Table, a row per axis point
 
 The API (`cloudtwin.api`) is imported on first use, so `import cloudtwin` loads neither numba nor duckdb.
 """
@@ -16,16 +17,16 @@ from cloudtwin.errors import CloudtwinError
 from cloudtwin.version import __version__
 
 if TYPE_CHECKING:
-    from cloudtwin.api import RunResult, load, open, run
+    from cloudtwin.api import RunResult, load, open, run, sweep
 
 #: Names served by `cloudtwin.api`, imported when first asked for.
-_API = ("load", "run", "open", "RunResult")
+_API = ("load", "run", "open", "sweep", "RunResult")
 
-__all__ = ["CloudtwinError", "RunResult", "__version__", "load", "open", "run"]
+__all__ = ["CloudtwinError", "RunResult", "__version__", "load", "open", "run", "sweep"]
 
 
 def __getattr__(name: str) -> Any:
-    """`cloudtwin.load`, `.run`, `.open`, `.RunResult`: from `cloudtwin.api`, imported on first use."""
+    """`cloudtwin.load`, `.run`, `.open`, `.sweep`, `.RunResult`: from `cloudtwin.api`, imported on first use."""
     if name in _API:
         value = getattr(importlib.import_module("cloudtwin.api"), name)
         globals()[name] = value

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from cloudtwin.results import ResultsStore
     from cloudtwin.runner import RunOutcome
 
-__all__ = ["DatacenterFigures", "RunResult", "ServiceFigures", "ZoneFigures", "load", "open", "run"]
+__all__ = ["DatacenterFigures", "RunResult", "ServiceFigures", "ZoneFigures", "load", "open", "run", "sweep"]
 
 #: A run's progress callback: (simulated seconds done, events so far), called after each chunk.
 Progress = Callable[[float, int], None]
@@ -232,6 +232,26 @@ def _read_back(path: Path, run_id: int, outcome: RunOutcome, keep_path: bool) ->
 
     with ResultsStore(path, read_only=True) as store:
         return _result(store, run_id, outcome, str(store.path) if keep_path else None)
+
+
+# --------------------------------------------------------------------------- sweep
+
+
+def sweep(
+    spec: str | os.PathLike[str] | Mapping[str, Any],
+    db: str | Path | None = None,
+    jobs: int | None = None,
+    ray: str | None = None,
+) -> pa.Table:
+    """Run a sweep (a spec file, or the same as a mapping; see `cloudtwin.sweep`) and return a row per axis point:
+    the axis columns, then `<metric>_mean`, `<metric>_ci_low`, `<metric>_ci_high` (95 % over replications).
+
+    `db`: a results database to store the runs in (running the same spec again there resumes it); None keeps
+    nothing. `jobs`: local worker processes (default one per core); `ray`: "auto" or a Ray cluster address.
+    """
+    from cloudtwin.sweeps.sweep import sweep_table
+
+    return sweep_table(spec, db, jobs=jobs, ray=ray)
 
 
 # --------------------------------------------------------------------------- open

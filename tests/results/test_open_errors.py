@@ -154,7 +154,7 @@ def test_newer_schema_version(db_path: Path) -> None:
             "version 2.5",
         ),
         (["DELETE FROM schema_version"], "no results schema version"),
-        (["INSERT INTO schema_version VALUES (1)"], "several results schema versions (1, 3)"),
+        (["INSERT INTO schema_version VALUES (1)"], f"several results schema versions (1, {SCHEMA_VERSION})"),
         (["DROP TABLE schema_version", "CREATE TABLE schema_version (v INTEGER)"], "without a `version` column"),
     ],
     ids=["zero", "negative", "null", "text", "fraction", "empty", "two-rows", "no-column"],
@@ -206,6 +206,9 @@ def test_damaged_layout_is_refused_on_open(db_path: Path, statements: list[str],
 def _downgrade(path: Path, version: int) -> None:
     """Make a new file look as version `version` wrote it: without the columns and tables added since."""
     with duckdb.connect(str(path)) as connection:
+        if version < 4:
+            connection.execute("DROP TABLE sweep_runs")
+            connection.execute("DROP TABLE sweeps")
         if version < 3:
             for column in ("host", "pid", "heartbeat"):
                 connection.execute(f"ALTER TABLE runs DROP COLUMN {column}")
@@ -229,7 +232,7 @@ def _old_run(path: Path, status: str) -> None:
 
 def _layout(path: Path) -> dict[str, list[tuple[str, str]]]:
     with duckdb.connect(str(path), read_only=True) as connection:
-        return {table: _columns(connection, table) for table in ("runs", "metrics", "places")}
+        return {table: _columns(connection, table) for table in ("runs", "metrics", "places", "sweeps", "sweep_runs")}
 
 
 def test_version_1_file_is_migrated(db_path: Path) -> None:
@@ -287,6 +290,21 @@ def test_version_2_file_reads_as_is_and_migrates(db_path: Path) -> None:
         assert store.schema_version == SCHEMA_VERSION and store.resolved_runs == [2]
     with duckdb.connect(str(db_path), read_only=True) as connection:
         assert connection.execute("SELECT status FROM runs ORDER BY run_id").fetchall() == [("ok",), ("interrupted",)]
+    assert _layout(db_path) == _layout(fresh)
+
+
+def test_version_3_file_reads_as_is_and_migrates(db_path: Path) -> None:
+    """A version-3 file (no sweeps) reads read-only as it is (a sweep there holds no runs); a writable open adds the empty `sweeps` and `sweep_runs` tables, laid out as in a new file."""
+    fresh = db_path.with_name("fresh.duckdb")
+    ResultsStore(fresh).close()
+    ResultsStore(db_path).close()
+    _downgrade(db_path, 3)
+    _old_run(db_path, "ok")
+    with ResultsStore(db_path, read_only=True) as store:
+        assert store.schema_version == 3 and store.sweep_members(1) == []
+    with ResultsStore(db_path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.connection.execute("SELECT count(*) FROM sweeps").fetchall() == [(0,)]
     assert _layout(db_path) == _layout(fresh)
 
 

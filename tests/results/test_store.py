@@ -49,6 +49,8 @@ EXPECTED_TABLES = {
         "resident_vms_mean",
         "allocated_vcpu_fraction",
     ],
+    "sweeps": ["sweep_id", "spec_hash", "spec_yaml", "created"],
+    "sweep_runs": ["sweep_id", "point_json", "replication", "run_id"],
 }
 
 
@@ -74,7 +76,7 @@ def test_schema_created(db_path: Path) -> None:
             *EXPECTED_TABLES,
             "schema_version",
         }
-        assert connection.execute("SELECT version FROM schema_version").fetchall() == [(3,)]
+        assert connection.execute("SELECT version FROM schema_version").fetchall() == [(4,)]
         kinds = dict(
             connection.execute(
                 "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'metrics'"

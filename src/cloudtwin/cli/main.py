@@ -89,6 +89,36 @@ def runs(
 
 
 @app.command()
+def export(
+    run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="Run number, or `latest` (the newest finished run).")],
+    parquet: Annotated[
+        Path, typer.Option("--parquet", help="Folder to write run-ID-TABLE.parquet files into (created if missing).")
+    ],
+    db: Annotated[Path, typer.Option("--db", help="DuckDB results file to read.")] = Path("cloudtwin.duckdb"),
+    json_: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object (files and row counts) instead of lines.")
+    ] = False,
+) -> None:
+    """Write one run's rows of every results table (runs, metrics, failures, ...) as Parquet files, one per table."""
+    from cloudtwin.cli import export_cmd
+
+    export_cmd.main(run_id, parquet, db, json_)
+
+
+@app.command()
+def compare(
+    run_a: Annotated[str, typer.Argument(metavar="RUN_A", help="Run A: a run number, or `latest`.")],
+    run_b: Annotated[str, typer.Argument(metavar="RUN_B", help="Run B: a run number, or `latest`.")],
+    db: Annotated[Path, typer.Option("--db", help="DuckDB results file to read.")] = Path("cloudtwin.duckdb"),
+    json_: JsonOpt = False,
+) -> None:
+    """Two finished runs' headline figures and services side by side, B - A, and how their scenarios differ."""
+    from cloudtwin.cli import compare_cmd
+
+    compare_cmd.main(run_a, run_b, db, json_)
+
+
+@app.command()
 def availability(
     scenario: ScenarioArg = None,
     preset: PresetOpt = None,
@@ -104,6 +134,27 @@ def availability(
     from cloudtwin.cli import availability_cmd
 
     availability_cmd.main(scenario, preset, set_ or [], years, replications, json_)
+
+
+@app.command()
+def sweep(
+    spec: Annotated[Path, typer.Argument(help="Sweep spec YAML file: base, set, axes, replications, seed.")],
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Local worker processes (default: one per core).")
+    ] = None,
+    ray: Annotated[
+        str | None, typer.Option("--ray", help="Run on a Ray cluster: `auto` or its ADDRESS (needs cloudtwin[ray]).")
+    ] = None,
+    db: DbOpt = Path("cloudtwin.duckdb"),
+    json_: JsonOpt = False,
+) -> None:
+    """Run a grid of scenario variants, each replicated, and show each point's mean and 95 % confidence interval.
+
+    Each run is stored as it finishes; run the same command again after a stop to finish what is left.
+    """
+    from cloudtwin.cli import sweep_cmd
+
+    sweep_cmd.main(spec, jobs, ray, db, json_)
 
 
 def _raise_on_signal(signal_number: int, _frame: object) -> None:

@@ -1,6 +1,6 @@
 """The results database: every run appends to one DuckDB file (default `cloudtwin.duckdb`, CLI `--db PATH`).
 
-Tables (schema version 3, see `cloudtwin.results.schema`):
+Tables (schema version 4, see `cloudtwin.results.schema`):
 
 - `runs`: run_id (increasing), scenario_name, scenario_yaml (the resolved scenario), scenario_hash,
   seed, cloudtwin_version, started (TIMESTAMP, UTC), wall_s, events,
@@ -19,6 +19,9 @@ Tables (schema version 3, see `cloudtwin.results.schema`):
   run: run_id, level ('zone' | 'datacenter'), name, zone, region, servers, arrivals, refused, departures,
   vms_placed, resident_vms_mean, allocated_vcpu_fraction (NULL where a level has no such figure: zones have
   no vms_placed; datacenters have only servers, vms_placed and allocated_vcpu_fraction). New in version 2.
+- `sweeps`: sweep_id, spec_hash (sha256 of the expanded spec), spec_yaml, created (UTC); and `sweep_runs`, one
+  row per finished run of a sweep: sweep_id, point_json (the axis point), replication, run_id. New in version 4;
+  a sweep's run is stored whole, with its `sweep_runs` row, in one transaction (`store.store_finished_run`).
 - `schema_version`: one row, the version the file was written with (older files are migrated on a writable
   open; read-only, version 2 reads as it is). A file at another version, or missing a table or a column of its
   version, is refused as it opens, before anything is simulated.

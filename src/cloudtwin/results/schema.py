@@ -11,7 +11,8 @@ import pyarrow as pa
 
 from cloudtwin.errors import ResultsError
 
-SCHEMA_VERSION = 3  # 2: metrics.interval_s, the places table; 3: runs.host, runs.pid, runs.heartbeat
+SCHEMA_VERSION = 4  # 2: metrics.interval_s, the places table; 3: runs.host, runs.pid, runs.heartbeat;
+# 4: the sweeps and sweep_runs tables
 #: The oldest version this build migrates; a file at an older one (or 0, or none) is refused.
 OLDEST_VERSION = 1
 #: The oldest version a read-only open reads as it is (its missing columns read NULL); older files need migrating.
@@ -106,23 +107,42 @@ ROW_TABLES: dict[str, dict[str, str]] = {
     },
 }
 
+# Sweeps (new in version 4): a sweep's spec, identified by the hash of its expanded runs, and the runs it holds.
+SWEEP_TABLES: dict[str, dict[str, str]] = {
+    "sweeps": {
+        "sweep_id": "BIGINT",  # increasing, from 1
+        "spec_hash": "VARCHAR",  # sha256 (hex) of the expanded spec: the same spec is the same sweep
+        "spec_yaml": "VARCHAR",  # the spec as given
+        "created": "TIMESTAMP",  # UTC
+    },
+    "sweep_runs": {  # one row per finished run of a sweep, written in the run's own transaction
+        "sweep_id": "BIGINT",
+        "point_json": "VARCHAR",  # the axis point, canonical JSON (sorted keys)
+        "replication": "BIGINT",  # 0, 1, ...
+        "run_id": "BIGINT",
+    },
+}
+
 TABLES: dict[str, dict[str, str]] = {
     "runs": RUNS_COLUMNS,
     "metrics": {**METRICS_KEY_COLUMNS, **METRIC_VALUE_COLUMNS, **METRIC_TICK_COLUMNS},
     **{name: {"run_id": "BIGINT", **columns} for name, columns in ROW_TABLES.items()},
 }
 
+#: Every table of the file: a run's tables (`TABLES`, what `export` writes for a run), then the sweeps'.
+LAYOUT: dict[str, dict[str, str]] = {**TABLES, **SWEEP_TABLES}
+
 
 def _create_table(table: str) -> str:
-    """DDL for one of `TABLES`, with its columns in storage order."""
-    body = ",\n  ".join(f"{name} {sql_type}" for name, sql_type in TABLES[table].items())
+    """DDL for one of `LAYOUT`, with its columns in storage order."""
+    body = ",\n  ".join(f"{name} {sql_type}" for name, sql_type in LAYOUT[table].items())
     return f"CREATE TABLE {table} (\n  {body}\n)"
 
 
 def _create_statements() -> list[str]:
     """DDL for a fresh database at SCHEMA_VERSION."""
     statements = ["CREATE SEQUENCE run_id_sequence START 1"]
-    statements.extend(_create_table(table) for table in TABLES)
+    statements.extend(_create_table(table) for table in LAYOUT)
     statements.append("CREATE TABLE schema_version (version INTEGER NOT NULL)")
     statements.append(f"INSERT INTO schema_version VALUES ({SCHEMA_VERSION})")
     return statements
@@ -139,20 +159,22 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE runs ADD COLUMN pid BIGINT",
         "ALTER TABLE runs ADD COLUMN heartbeat TIMESTAMP",
     ],
+    3: [_create_table(table) for table in SWEEP_TABLES],  # empty: no run stored before them is part of a sweep
 }
 
 # version -> the columns each table gained in it (a whole table when all its columns are listed).
 ADDED_IN: dict[int, dict[str, tuple[str, ...]]] = {
     2: {"metrics": ("interval_s",), "places": tuple(TABLES["places"])},
     3: {"runs": ("host", "pid", "heartbeat")},
+    4: {table: tuple(columns) for table, columns in SWEEP_TABLES.items()},
 }
 
 _HINT = " — pass another --db"
 
 
 def tables_at(version: int) -> dict[str, dict[str, str]]:
-    """`TABLES` as a file of schema `version` holds them: without the columns and tables added after it."""
-    layout = {table: dict(columns) for table, columns in TABLES.items()}
+    """`LAYOUT` as a file of schema `version` holds it: without the columns and tables added after it."""
+    layout = {table: dict(columns) for table, columns in LAYOUT.items()}
     for added_in, added in ADDED_IN.items():
         if added_in > version:
             for table, columns in added.items():
@@ -168,7 +190,7 @@ def ensure_schema(connection: duckdb.DuckDBPyConnection, path: str, *, read_only
     """
     existing = {row[0] for row in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     if "schema_version" not in existing:
-        clashing = sorted(existing & set(TABLES))
+        clashing = sorted(existing & set(LAYOUT))
         if clashing:
             raise ResultsError(
                 f"`{path}` is a DuckDB database but not a cloudtwin results database "

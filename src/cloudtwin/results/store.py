@@ -22,6 +22,7 @@ from cloudtwin.results.columns import (
     row_table,
     string_dictionary,
 )
+from cloudtwin.results.importing import FinishedRun, SweepMember, find_or_add_sweep, insert_finished_run
 from cloudtwin.results.liveness import LIVENESS_COLUMNS, effective, resolve_stale_runs, this_process, utc_now
 from cloudtwin.results.opening import check_location, is_storage_failure, one_line, open_problem, storage_error
 from cloudtwin.results.schema import (
@@ -334,6 +335,28 @@ class ResultsStore:
                 " heartbeat = ? WHERE run_id = ?",
                 [float(wall_s), int(events), summary_json, utc_now(), run_id],
             )
+
+    def store_finished_run(self, run: FinishedRun, member: SweepMember | None = None) -> int:
+        """Store a run that finished in another process, and its sweep membership, in one transaction (the
+        whole run or nothing of it); its new run id (see `cloudtwin.results.importing`)."""
+        with self._transaction("store a finished run") as connection:
+            return insert_finished_run(connection, run, member, utc_now())
+
+    def add_sweep(self, spec_hash: str, spec_yaml: str) -> int:
+        """The id of the sweep identified by `spec_hash`, recorded with its spec if it is new."""
+        with self._transaction("record the sweep") as connection:
+            return find_or_add_sweep(connection, spec_hash, spec_yaml, utc_now())
+
+    def sweep_members(self, sweep_id: int) -> list[dict[str, Any]]:
+        """The finished runs of sweep `sweep_id`, by run id: point_json, replication, run_id."""
+        if "sweep_runs" not in tables_at(self.schema_version):
+            return []
+        rows = self._query(
+            "SELECT s.point_json, s.replication, s.run_id FROM sweep_runs s JOIN runs r USING (run_id)"
+            " WHERE s.sweep_id = ? AND r.status = 'ok' ORDER BY s.run_id",
+            [sweep_id],
+        )
+        return [{"point_json": p, "replication": int(r), "run_id": int(i)} for p, r, i in rows]
 
     def fail_run(self, run_id: int, status: str, error: str, wall_s: float) -> None:
         """Mark a running run 'failed' or 'interrupted' with the error text; its data stays."""
