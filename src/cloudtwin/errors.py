@@ -35,6 +35,10 @@ class Interrupted(BaseException):  # noqa: N818 (a signal, like KeyboardInterrup
     """A signal (SIGTERM, SIGHUP) stopped the process; `signal_number` says which. A run in progress is marked
     'interrupted' on the way out, as for Ctrl-C."""
 
+    #: The first signal this process received, kept even when a library swallowed the exception it raised
+    #: (DuckDB turns an exception raised during a query into its own "Query interrupted" error).
+    received: Interrupted | None = None
+
     def __init__(self, signal_number: int, name: str) -> None:
         self.signal_number = signal_number
         super().__init__(name)

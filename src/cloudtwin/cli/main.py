@@ -161,7 +161,8 @@ def _raise_on_signal(signal_number: int, _frame: object) -> None:
     """SIGTERM or SIGHUP: unwind like Ctrl-C so a run in progress is marked 'interrupted'; a second one kills."""
     name = signal.Signals(signal_number).name
     signal.signal(signal_number, signal.SIG_DFL)
-    raise Interrupted(signal_number, name)
+    Interrupted.received = Interrupted(signal_number, name)
+    raise Interrupted.received
 
 
 def _quiet_broken_pipe() -> None:
@@ -177,12 +178,21 @@ def main(argv: list[str] | None = None) -> None:
     from rich.markup import escape
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
+    Interrupted.received = None
     for signal_number in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signal_number, _raise_on_signal)
     if hasattr(signal, "SIGPIPE"):  # `cloudtwin world | head`: end quietly when the reader goes, like other Unix tools
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
-        app(args=argv)  # standalone: usage errors print one message and exit 2
+        try:
+            app(args=argv)  # standalone: usage errors print one message and exit 2
+        except Exception as exc:
+            signalled = Interrupted.received
+            if signalled is None:
+                raise
+            for note in getattr(exc, "__notes__", []):  # a signal a library (DuckDB) turned into its own error
+                signalled.add_note(note)
+            raise signalled from None
     except CloudtwinError as exc:
         for line in exc.problems:
             err.print(f"[red]error:[/red] {escape(line)}", markup=True, emoji=False)

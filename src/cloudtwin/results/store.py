@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from cloudtwin.errors import ResultsError
+from cloudtwin.errors import Interrupted, ResultsError
 from cloudtwin.results.columns import (
     arrow_column,
     check_metric_shapes,
@@ -466,8 +466,10 @@ def run_guard(store: ResultsStore, run_id: int) -> Iterator[None]:
     try:
         yield
     except BaseException as error:
-        status = "failed" if isinstance(error, Exception) else "interrupted"
-        text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        signalled = Interrupted.received  # the signal, even where DuckDB turned it into "Query interrupted"
+        status = "failed" if isinstance(error, Exception) and signalled is None else "interrupted"
+        cause = signalled if isinstance(error, Exception) and signalled is not None else error
+        text = f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
         try:
             if store.run_status(run_id) == "running":
                 store.fail_run(run_id, status, text, time.perf_counter() - started)
