@@ -23,6 +23,7 @@ means over replications with a 99 % Student-t confidence interval.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -146,10 +147,7 @@ def simulate_service(
     progress: Progress | None = None,
 ) -> ServiceAvailability:
     """Monte Carlo of one service: `replications` independent runs of `years` each (see the module docstring)."""
-    if replications < 2:
-        raise FailureModelError(f"--replications: at least 2 are needed for a confidence interval (got {replications})")
-    if not years > 0:
-        raise FailureModelError(f"--years: must be > 0 (got {years!r})")
+    check_study_size(years, replications)
     table = level_table(failures)
     horizon_s = years * SECONDS_PER_YEAR
     delay_s = failures.restart.delay_minutes * SECONDS_PER_MINUTE
@@ -237,6 +235,14 @@ def summarize(
         events=events,
         wall_s=wall_s,
     )
+
+
+def check_study_size(years: float, replications: int) -> None:
+    """FailureModelError unless `years` is a finite positive number and there are 2+ replications (for an interval)."""
+    if not (math.isfinite(years) and years > 0):
+        raise FailureModelError(f"--years: must be a positive number of simulated years (got {years!r})")
+    if replications < 2:
+        raise FailureModelError(f"--replications: at least 2 are needed for a confidence interval (got {replications})")
 
 
 def check_study(scenario: Scenario) -> None:

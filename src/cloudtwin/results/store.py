@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -160,10 +160,8 @@ class ResultsStore:
         try:
             yield connection
         except BaseException as error:
-            try:
+            with suppress(duckdb.Error):  # an aborted transaction refuses ROLLBACK; the original error is reported
                 connection.execute("ROLLBACK")
-            except duckdb.Error:
-                pass  # the transaction is already aborted; the original error is the one to report
             if isinstance(error, duckdb.Error) or is_storage_failure(error):
                 raise storage_error(self.path, action, error) from None
             raise

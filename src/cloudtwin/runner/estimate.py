@@ -18,6 +18,7 @@ from cloudtwin.scenario import Scenario, world_totals
 from cloudtwin.scenario.model import (
     EmpiricalLifetime,
     ExponentialLifetime,
+    FailureLevel,
     PoissonArrivals,
 )
 from cloudtwin.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_YEAR
@@ -214,6 +215,11 @@ def chunk_seconds(rate_per_s: float, horizon_s: float) -> float:
     return min(hours * SECONDS_PER_HOUR, max(horizon_s, MIN_CHUNK_S))
 
 
+def failure_cycle_s(level: FailureLevel) -> float:
+    """One component's mean failure cycle, up then under repair: MTTF + MTTR (two events per cycle)."""
+    return level.mttf_days * SECONDS_PER_DAY + level.repair_hours * SECONDS_PER_HOUR
+
+
 def _failure_events(scenario: Scenario, horizon_s: float) -> float:
     """Two events (down, up) per failure of every component of each level over the horizon: n x T / (MTTF + MTTR)."""
     if scenario.failures is None:
@@ -229,8 +235,7 @@ def _failure_events(scenario: Scenario, horizon_s: float) -> float:
     resolved = resolve_failures(scenario.failures)
     events = 2.0 * len(resolved.inject)
     for name, level in resolved.levels.items():
-        cycle_s = level.mttf_days * SECONDS_PER_DAY + level.repair_hours * SECONDS_PER_HOUR
-        events += 2.0 * components[name] * horizon_s / cycle_s
+        events += 2.0 * components[name] * horizon_s / failure_cycle_s(level)
     return events
 
 

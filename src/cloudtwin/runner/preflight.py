@@ -11,7 +11,6 @@ machine has, or longer than `max_run_hours()` at its measured speed, is refused 
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 
@@ -24,6 +23,7 @@ from cloudtwin.failover.availability import (
     TRACKED_PER_REPLICA,
     TRACKED_PER_YEAR,
     check_study,
+    check_study_size,
 )
 from cloudtwin.failover.replicas import replica_fit_problem
 from cloudtwin.failures import resolve_failures
@@ -35,6 +35,7 @@ from cloudtwin.runner.estimate import (
     duration,
     estimate_availability,
     estimate_run,
+    failure_cycle_s,
     gigabytes,
     world_memory_bytes,
 )
@@ -113,10 +114,7 @@ def preflight_availability(scenario: Scenario, years: float, replications: int) 
     """Availability mode's preflight: its arguments, the failure and service checks of `preflight`, and the study's
     work against this machine (memory, and `max_run_hours()` at its measured availability speed). The world."""
     where = source_of(scenario) or SourceMap(scenario.name)
-    if not (math.isfinite(years) and years > 0):
-        raise ScenarioError(f"--years: must be a positive number of simulated years (got {years!r})")
-    if replications < 2:
-        raise ScenarioError(f"--replications: at least 2 are needed for a confidence interval (got {replications})")
+    check_study_size(years, replications)
     check_study(scenario)
     check_memory(scenario)
     world = build_world(scenario)
@@ -159,8 +157,7 @@ def _events_per_replication_year(scenario: Scenario, world: World) -> float:
             "region": len(layout.region_units),
         }
         for name, level in resolved.levels.items():
-            cycle_s = level.mttf_days * SECONDS_PER_DAY + level.repair_hours * SECONDS_PER_HOUR
-            total += 2.0 * count[name] * SECONDS_PER_YEAR / cycle_s
+            total += 2.0 * count[name] * SECONDS_PER_YEAR / failure_cycle_s(level)
     return total
 
 

@@ -25,10 +25,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-import pyarrow as pa
-
 from cloudtwin.errors import CloudtwinError
 from cloudtwin.results import ResultsStore
+from cloudtwin.results.importing import FinishedRun
 from cloudtwin.runner import simulate
 from cloudtwin.scenario import Scenario, scenario_hash, scenario_to_yaml
 
@@ -40,21 +39,10 @@ Task = tuple[int, Scenario]
 
 @dataclass(frozen=True)
 class RunOutput:
-    """What a worker hands back for one run (see the module docstring)."""
+    """What a worker hands back for one run: its index in the task list and the run as the store takes it."""
 
     index: int
-    scenario_name: str
-    scenario_yaml: str
-    scenario_hash: str
-    seed: int
-    version: str
-    started: datetime
-    wall_s: float
-    events: int
-    summary: dict[str, Any]
-    tables: dict[str, pa.Table] = field(repr=False)
-    host: str
-    pid: int
+    run: FinishedRun = field(repr=False)
 
 
 def run_task(index: int, scenario: Scenario) -> RunOutput:
@@ -67,19 +55,21 @@ def run_task(index: int, scenario: Scenario) -> RunOutput:
             tables = {"metrics": store.metrics_frame(outcome.run_id)}
             tables |= {name: store.rows_frame(name, outcome.run_id) for name in ("failures", "services", "places")}
     return RunOutput(
-        index=index,
-        scenario_name=scenario.name,
-        scenario_yaml=scenario_to_yaml(scenario),
-        scenario_hash=scenario_hash(scenario),
-        seed=scenario.seed,
-        version=str(row["cloudtwin_version"]),
-        started=started,
-        wall_s=float(row["wall_s"]),
-        events=int(row["events"]),
-        summary=row["summary"],
-        tables=tables,
-        host=socket.gethostname(),
-        pid=os.getpid(),
+        index,
+        FinishedRun(
+            scenario_name=scenario.name,
+            scenario_yaml=scenario_to_yaml(scenario),
+            scenario_hash=scenario_hash(scenario),
+            seed=scenario.seed,
+            version=str(row["cloudtwin_version"]),
+            started=started,
+            wall_s=float(row["wall_s"]),
+            events=int(row["events"]),
+            summary=row["summary"],
+            tables=tables,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+        ),
     )
 
 

@@ -22,8 +22,8 @@ import pyarrow as pa
 
 from cloudtwin.analysis.stats import mean_ci
 from cloudtwin.results import ResultsStore
-from cloudtwin.results.importing import FinishedRun, SweepMember
-from cloudtwin.sweeps.executors import RunOutput, executor_for
+from cloudtwin.results.importing import SweepMember
+from cloudtwin.sweeps.executors import executor_for
 from cloudtwin.sweeps.plan import PlannedRun, expand, point_json, scenario_for, spec_hash
 from cloudtwin.sweeps.spec import LoadedSpec, load_spec
 
@@ -106,9 +106,7 @@ def run_sweep(
         with closing(executor.map([(i, scenarios[i]) for i in todo])) as outputs:
             for output in outputs:
                 run = plan[output.index]
-                run_id = store.store_finished_run(
-                    _finished(output), SweepMember(sweep_id, run.point_json, run.replication)
-                )
+                run_id = store.store_finished_run(output.run, SweepMember(sweep_id, run.point_json, run.replication))
                 stored[(run.point_json, run.replication)] = run_id
                 if progress is not None:
                     progress(len(stored), len(plan), run, run_id)
@@ -129,24 +127,6 @@ def sweep_table(
     with tempfile.TemporaryDirectory(prefix="cloudtwin-") as folder:
         path = Path(folder) / "sweep.duckdb"
         return run_sweep(Path(spec) if isinstance(spec, os.PathLike) else spec, path, jobs=jobs, ray=ray).table()
-
-
-def _finished(output: RunOutput) -> FinishedRun:
-    """A worker's output as the store's FinishedRun."""
-    return FinishedRun(
-        scenario_name=output.scenario_name,
-        scenario_yaml=output.scenario_yaml,
-        scenario_hash=output.scenario_hash,
-        seed=output.seed,
-        version=output.version,
-        started=output.started,
-        wall_s=output.wall_s,
-        events=output.events,
-        summary=output.summary,
-        tables=output.tables,
-        host=output.host,
-        pid=output.pid,
-    )
 
 
 def headline_metrics(summary: Mapping[str, Any]) -> dict[str, float]:
