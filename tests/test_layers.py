@@ -45,6 +45,7 @@ ALLOWED: dict[str, set[str]] = {
         "placement",
     },
     "sweeps": {"errors", "units", "version", "analysis", "presets", "results", "runner", "scenario"},
+    "report": {"errors", "units", "version", "analysis", "results", "scenario", "sweeps", "world"},
     "api": {
         "errors",
         "units",
@@ -57,6 +58,7 @@ ALLOWED: dict[str, set[str]] = {
         "world",
         "presets",
         "sweeps",
+        "report",
     },
     "cli": {
         "errors",
@@ -73,6 +75,7 @@ ALLOWED: dict[str, set[str]] = {
         "analysis",
         "engine",
         "sweeps",
+        "report",
     },
     "__init__": {"errors", "version", "api"},
 }

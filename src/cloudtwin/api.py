@@ -269,23 +269,7 @@ def open(path: str | Path, run_id: int | Literal["latest"] | None = None) -> Run
     from cloudtwin.results import ResultsStore
 
     with ResultsStore(path, read_only=True) as store:
-        return _result(store, _pick_run(store, run_id), None, str(store.path))
-
-
-def _pick_run(store: ResultsStore, run_id: int | str | None) -> int:
-    """`run_id` if that run finished, else the latest finished run; ResultsError naming what there is."""
-    runs = store.list_runs()
-    if run_id is None or run_id == "latest":
-        done = [r["run_id"] for r in runs if r["status"] == "ok"]
-        if not done:
-            raise ResultsError(f"`{store.path}` holds no finished run ({len(runs)} run(s) in all)")
-        return int(done[-1])
-    if isinstance(run_id, bool) or not isinstance(run_id, int):
-        raise ResultsError(f"`run_id` must be a run number or 'latest' (got {run_id!r})")
-    status = store.run_status(run_id)
-    if status != "ok":
-        raise ResultsError(f"run {run_id} in `{store.path}` is '{status}': only a finished ('ok') run has results")
-    return run_id
+        return _result(store, store.pick_run(run_id, finished=True), None, str(store.path))
 
 
 # --------------------------------------------------------------------------- building the result

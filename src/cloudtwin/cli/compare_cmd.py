@@ -22,7 +22,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from cloudtwin.cli.export_cmd import parse_run, pick_run
+from cloudtwin.cli.export_cmd import parse_run
 from cloudtwin.errors import ResultsError
 from cloudtwin.results import ResultsStore
 
@@ -99,7 +99,7 @@ def main(run_a: str, run_b: str, db: Path, json_: bool) -> None:
     """Compare runs `run_a` and `run_b` of `db`: a table of figures (or one JSON object on stdout)."""
     wanted = parse_run(run_a), parse_run(run_b)
     with ResultsStore(db, read_only=True) as store:
-        ids = [pick_run(store, run) for run in wanted]
+        ids = [store.pick_run(run) for run in wanted]
         rows = [_finished(store, run_id) for run_id in ids]
         path = store.path
     a, b = rows

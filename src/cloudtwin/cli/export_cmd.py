@@ -30,19 +30,6 @@ def parse_run(text: str) -> int | str:
         raise ResultsError(f"a run is a run number or 'latest' (got {text!r})") from None
 
 
-def pick_run(store: ResultsStore, run: int | str) -> int:
-    """The run number `run` names: itself if stored (any status), or for 'latest' the newest 'ok' run."""
-    if run == "latest":
-        runs = store.list_runs()
-        done = [int(r["run_id"]) for r in runs if r["status"] == "ok"]
-        if not done:
-            raise ResultsError(f"`{store.path}` holds no finished run ({len(runs)} run(s) in all)")
-        return done[-1]
-    assert isinstance(run, int)
-    store.run_status(run)  # ResultsError "no run N in `path`" when there is none
-    return run
-
-
 def main(run: str, parquet: Path, db: Path, json_: bool) -> None:
     """Write run `run` of `db` as Parquet files into `parquet`; print a line per file (or one JSON object)."""
     import pyarrow.parquet as pq
@@ -50,7 +37,7 @@ def main(run: str, parquet: Path, db: Path, json_: bool) -> None:
     wanted = parse_run(run)
     folder = parquet.expanduser().resolve()
     with ResultsStore(db, read_only=True) as store:
-        run_id = pick_run(store, wanted)
+        run_id = store.pick_run(wanted)
         row = store.get_run(run_id)
         files = store.export_parquet(run_id, folder)
     try:

@@ -70,11 +70,14 @@ def run(
     set_: SetOpt = None,
     json_: JsonOpt = False,
     db: DbOpt = Path("cloudtwin.duckdb"),
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Also write the run's HTML report to this file (offline, one file).")
+    ] = None,
 ) -> None:
     """Simulate a scenario's workload on its world and store what happened in a results database."""
     from cloudtwin.cli import run_cmd
 
-    run_cmd.main(scenario, preset, set_ or [], json_, db)
+    run_cmd.main(scenario, preset, set_ or [], json_, db, report)
 
 
 @app.command()
@@ -116,6 +119,22 @@ def compare(
     from cloudtwin.cli import compare_cmd
 
     compare_cmd.main(run_a, run_b, db, json_)
+
+
+@app.command()
+def report(
+    run_id: Annotated[
+        str, typer.Argument(metavar="[RUN_ID]", help="Run number, or `latest` (the newest finished run).")
+    ] = "latest",
+    db: Annotated[Path, typer.Option("--db", help="DuckDB results file to read.")] = Path("cloudtwin.duckdb"),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="HTML file to write (default: run-RUN_ID.html).")
+    ] = None,
+) -> None:
+    """Write a stored run's report: one self-contained HTML file of charts that works offline."""
+    from cloudtwin.cli import report_cmd
+
+    report_cmd.main(run_id, db, output)
 
 
 @app.command()

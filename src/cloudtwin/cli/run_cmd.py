@@ -18,15 +18,22 @@ from rich.table import Table
 
 from cloudtwin.api import RunResult, run
 from cloudtwin.engine import warmup
+from cloudtwin.report.headline import ZoneLine, headline_lines, place_rows
 
 COMPILING = "compiling the engine for this machine, once"
 
 
-def main(scenario: Path | None, preset: str | None, sets: list[str], json_: bool, db: Path) -> None:
-    """Load the scenario, run it with a progress bar, print the summary."""
+def main(
+    scenario: Path | None, preset: str | None, sets: list[str], json_: bool, db: Path, report: Path | None = None
+) -> None:
+    """Load the scenario, run it with a progress bar, print the summary (and write its report)."""
     from cloudtwin.cli.common import load_from_cli
 
     loaded = load_from_cli(scenario, preset, sets)
+    if report is not None:
+        from cloudtwin.report.build import check_report_path
+
+        check_report_path(report)  # before simulating: a report that cannot be written is refused at once
     err = Console(stderr=True, highlight=False)
     horizon_days = loaded.horizon.days
     progress = Progress(
@@ -72,12 +79,22 @@ def main(scenario: Path | None, preset: str | None, sets: list[str], json_: bool
         err.print(f"[yellow]{note}[/yellow]")
     if json_:
         sys.stdout.write(json.dumps(outcome.to_json()) + "\n")
-        return
-    _print_summary(outcome, db)
+    else:
+        _print_summary(outcome, db)
+    if report is not None:
+        _write_report(outcome.run_id, db, report, err if json_ else None)
 
 
-def _pct(x: float) -> str:
-    return f"{100.0 * x:.2f} %"
+def _write_report(run_id: int, db: Path, report: Path, err: Console | None) -> None:
+    """The run's report from the database it was just stored in (the line goes to stderr under --json)."""
+    from cloudtwin.cli.report_cmd import announce
+    from cloudtwin.report.build import write_run_report
+
+    started = time.perf_counter()
+    status = (err or Console(stderr=True)).status("writing the report")
+    with status:
+        path = write_run_report(db, run_id, report)
+    announce(path, time.perf_counter() - started, err)
 
 
 def _print_summary(outcome: RunResult, db: Path) -> None:
@@ -98,43 +115,11 @@ def _print_summary(outcome: RunResult, db: Path) -> None:
     console.print(f"stored as run {s['run_id']} in {db}", soft_wrap=True)
 
 
-def headline_lines(s: dict) -> list[str]:
-    """The run's headline, a line each: demand and refusals, failures and restarts, services, how full it was."""
-    lines = [
-        f"arrivals {s['arrivals']:,}: [bold]refused {s['refused']:,}[/bold] ({_pct(s['refused_fraction'])});"
-        f" {s['initial_vms']:,} VMs running at the start"
+def zone_lines(outcome: RunResult) -> list[ZoneLine]:
+    """The run's zones as the summary table (and the report) show them."""
+    return [
+        ZoneLine(z.region, z.zone, z.servers, z.arrivals, z.refused, z.allocated_vcpu_fraction) for z in outcome.zones
     ]
-    counts = s["failures"]
-    if any(counts.values()) or s["vms_interrupted"]:
-        levels = ", ".join(f"{level} {n:,}" for level, n in counts.items() if n)
-        p50, p99 = s["restart_minutes"]["p50"], s["restart_minutes"]["p99"]
-        when = f" (p50 {p50:.1f} min, p99 {p99:.1f} min)" if p50 is not None else ""
-        lines.append(
-            f"failures {sum(counts.values()):,} ({levels or 'injected only'}): {s['vms_interrupted']:,} VMs hit"
-        )
-        lines.append(
-            f"  [bold]{s['vms_restarted']:,} restarted[/bold]{when}, [bold]{s['vms_lost']:,} lost[/bold],"
-            f" {s['vms_waiting']:,} waiting"
-        )
-    else:
-        lines.append("failures: none in this run")
-    for v in s["services"]:
-        lines.append(
-            f"service {v['name']} ({v['at_least']} of {v['replicas']}): [bold]{100.0 * v['availability']:.4f} %"
-            f"[/bold] available, {v['incidents']} incident{'' if v['incidents'] == 1 else 's'},"
-            f" {v['downtime_minutes_per_year']:,.1f} min/yr down"
-        )
-    lines.append(
-        f"vCPUs allocated {_pct(s['allocated_vcpu_fraction']['mean'])} (mean),"
-        f" resident VMs {s['resident_vms_mean']:,.0f} (mean)"
-    )
-    return lines
-
-
-def _zone_label(zone: str, region: str) -> str:
-    """A zone by its suffix under its region (`us-east-1a` under `us-east-1` is `a`), else its whole name."""
-    suffix = zone[len(region) :].lstrip("-_.") if zone.startswith(region) else ""
-    return suffix or zone
 
 
 def _zones_table(outcome: RunResult) -> Table:
@@ -148,30 +133,7 @@ def _zones_table(outcome: RunResult) -> Table:
         ("vCPUs used", "right"),
     ):
         table.add_column(col, justify=justify, no_wrap=True)  # type: ignore[arg-type]
-    regions: dict[str, list] = {}
-    for z in outcome.zones:
-        regions.setdefault(z.region, []).append(z)
-    for region, zones in regions.items():
-        arrivals, refused = sum(z.arrivals for z in zones), sum(z.refused for z in zones)
-        servers = sum(z.servers for z in zones)
-        used = sum(z.allocated_vcpu_fraction * z.servers for z in zones) / servers if servers else 0.0
-        table.add_row(
-            f"[bold]{region}[/bold]",
-            f"{servers:,}",
-            f"{arrivals:,}",
-            _refused(refused, arrivals),
-            _pct(used),
-        )
-        for z in zones:
-            table.add_row(
-                f"  {_zone_label(z.zone, region)}",
-                f"{z.servers:,}",
-                f"{z.arrivals:,}",
-                _refused(z.refused, z.arrivals),
-                _pct(z.allocated_vcpu_fraction),
-            )
+    for row in place_rows(zone_lines(outcome)):
+        label = f"[bold]{row.label}[/bold]" if row.is_region else f"  {row.label}"
+        table.add_row(label, f"{row.servers:,}", f"{row.arrivals:,}", row.refused, row.vcpus_used)
     return table
-
-
-def _refused(refused: int, arrivals: int) -> str:
-    return f"{refused:,} ({_pct(refused / arrivals)})" if arrivals else "-"

@@ -386,6 +386,27 @@ class ResultsStore:
             raise ResultsError(f"no run {run_id!r} in `{self.path}`")
         return str(rows[0]["status"])
 
+    def pick_run(self, run: int | str | None, *, finished: bool = False) -> int:
+        """The run number `run` names: a stored run (any status, or only 'ok' with `finished`), or for None or
+        'latest' the newest 'ok' run. A ResultsError (one line, naming what there is) otherwise."""
+        if run is None or (isinstance(run, str) and run.strip().lower() == "latest"):
+            runs = self._run_rows(("run_id", *LIVENESS_COLUMNS))
+            done = [int(r["run_id"]) for r in runs if r["status"] == "ok"]
+            if not done:
+                raise ResultsError(f"`{self.path}` holds no finished run ({len(runs)} run(s) in all)")
+            return done[-1]
+        if isinstance(run, str):
+            try:
+                run = int(run.strip())
+            except ValueError:
+                raise ResultsError(f"a run is a run number or 'latest' (got {run!r})") from None
+        if isinstance(run, bool) or not isinstance(run, int):
+            raise ResultsError(f"a run is a run number or 'latest' (got {run!r})")
+        status = self.run_status(run)
+        if finished and status != "ok":
+            raise ResultsError(f"run {run} in `{self.path}` is '{status}': only a finished ('ok') run has results")
+        return run
+
     def list_runs(self, *, summaries: bool = False) -> list[dict[str, Any]]:
         """Every run, oldest first, without its scenario text; with `summaries`, its parsed `summary` (or None)."""
         names = (*_LIST_COLUMNS, "summary_json") if summaries else _LIST_COLUMNS
