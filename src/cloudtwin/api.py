@@ -33,7 +33,17 @@ if TYPE_CHECKING:
     from cloudtwin.results import ResultsStore
     from cloudtwin.runner import RunOutcome
 
-__all__ = ["DatacenterFigures", "RunResult", "ServiceFigures", "ZoneFigures", "load", "open", "run", "sweep"]
+__all__ = [
+    "DatacenterFigures",
+    "RunResult",
+    "ServiceFigures",
+    "ZoneFigures",
+    "load",
+    "open",
+    "run",
+    "sweep",
+    "write_report",
+]
 
 #: A run's progress callback: (simulated seconds done, events so far), called after each chunk.
 Progress = Callable[[float, int], None]
@@ -135,6 +145,12 @@ class RunResult:
     def to_json(self) -> dict[str, Any]:
         """The run's summary: exactly the object `cloudtwin run --json` prints (a fresh copy each call)."""
         return json.loads(self.summary_json)
+
+    def write_report(self, output: str | os.PathLike[str] | None = None) -> Path:
+        """Write this run's HTML report (`cloudtwin.write_report`); only a run kept in a results database has one."""
+        if self.db is None:
+            raise ResultsError("this run was not kept: run it with db=PATH to write its report")
+        return write_report(self.db, self.run_id, output)
 
     def load_scenario(self) -> Scenario:
         """The scenario this run ran (its resolved form, as stored with the run)."""
@@ -252,6 +268,22 @@ def sweep(
     from cloudtwin.sweeps.sweep import sweep_table
 
     return sweep_table(spec, db, jobs=jobs, ray=ray)
+
+
+# --------------------------------------------------------------------------- report
+
+
+def write_report(
+    path: str | Path, run_id: int | Literal["latest"] | None = None, output: str | os.PathLike[str] | None = None
+) -> Path:
+    """Write the HTML report of a run stored at `path` (the latest finished one unless `run_id` is given; a run of
+    any status can be reported) to `output` (default `run-N.html` in the current folder); returns the file.
+
+    The same page as `cloudtwin report`: one self-contained file that works offline.
+    """
+    from cloudtwin.report.build import report_path, write_run_report
+
+    return write_run_report(Path(path), run_id, output if output is not None else report_path)
 
 
 # --------------------------------------------------------------------------- open
