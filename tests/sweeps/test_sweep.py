@@ -16,10 +16,11 @@ import pytest
 import cloudtwin
 from cli_runner import run_cli
 from cloudtwin.results import ResultsStore
+from cloudtwin.runner.simulate import WALL_CLOCK_KEYS
 from cloudtwin.sweeps import expand, load_spec, run_sweep
 
 #: Keys of a run's summary that depend on the machine or on where the run is stored, not on the scenario.
-VOLATILE = ("run_id", "wall_s", "events_per_s", "compile_s")
+VOLATILE = ("run_id", *WALL_CLOCK_KEYS)
 
 SPEC: dict[str, Any] = {
     "base": "small",

@@ -7,7 +7,8 @@
 
 A section is a plotly figure or a block of HTML (a table, a brief), with its title and a one-line caption
 that says what to read from it. A function returns None when its run has nothing to show (no services, say).
-Sections appear in the order their modules register them.
+Sections appear in the order their modules register them. A sweep's report is made the same way, of the
+functions `@sweep_section` registers (`cloudtwin.report.sweep_charts`), each given the sweep's `SweepOutcome`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
 
     from cloudtwin.report.data import RunData
+    from cloudtwin.sweeps.sweep import SweepOutcome
 
 #: Pixel height of an ordinary chart.
 CHART_HEIGHT_PX = 420
@@ -55,6 +57,17 @@ RUN_SECTIONS: list[RunSection] = []
 def run_section(make: RunSection) -> RunSection:
     """Register `make` as the next section of a run's report."""
     RUN_SECTIONS.append(make)
+    return make
+
+
+SweepSection = Callable[["SweepOutcome"], "Section | list[Section] | None"]
+#: The sweep report's sections, in page order; a function may give several (one chart per metric).
+SWEEP_SECTIONS: list[SweepSection] = []
+
+
+def sweep_section(make: SweepSection) -> SweepSection:
+    """Register `make` as the next section (or sections) of a sweep's report."""
+    SWEEP_SECTIONS.append(make)
     return make
 
 

@@ -7,7 +7,9 @@ the parent writes to the results file. The result of a run depends on its scenar
 identical runs under either executor.
 
 Local processes are started with `spawn` (never `fork`: a forked child of a process that ran numba's threads
-can deadlock); they ignore Ctrl-C, which the parent handles by stopping them.
+can deadlock); they ignore Ctrl-C, which the parent handles by stopping them: when the sweep stops early (Ctrl-C,
+SIGTERM, an error) its workers are terminated at once, their runs in progress dropped (a run is stored whole or
+not at all), and the process exits without waiting for them.
 """
 
 from __future__ import annotations
@@ -109,8 +111,10 @@ class ProcessExecutor:
             if finished:
                 pool.shutdown(wait=True)
             else:  # an error, Ctrl-C, a signal or the caller stopped: stop the workers now, not after their runs
+                # (taken before `shutdown`, which forgets them: else the interpreter's exit would wait for their runs)
+                processes = list((getattr(pool, "_processes", None) or {}).values())
                 pool.shutdown(wait=False, cancel_futures=True)
-                for process in list((getattr(pool, "_processes", None) or {}).values()):
+                for process in processes:
                     _terminate(process)
 
 

@@ -4,28 +4,38 @@ as it finishes, then summarize every axis point over its replications.
 Each finished run is committed at once, whole: its `runs` row, its tables and its `sweep_runs` row in one
 transaction, so a sweep stopped at any moment (Ctrl-C, SIGTERM, kill -9) leaves only whole runs. The sweep is
 identified by the hash of its expanded spec; running the same spec again against the same database finds the
-runs already there and runs only the others, so nothing is lost or run twice.
+runs already there and runs only the others, so nothing is lost or run twice. Ctrl-C or a signal stops the
+workers at once (their runs in progress are dropped) and adds a note saying how many runs are stored.
+
+`stored_sweep` rebuilds a sweep's `SweepOutcome` from the database alone (for `cloudtwin report --sweep`); both
+summarize each point with `point_metrics`.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pyarrow as pa
+import yaml
+from pydantic import ValidationError
 
 from cloudtwin.analysis.stats import mean_ci
+from cloudtwin.errors import Interrupted, ResultsError
 from cloudtwin.results import ResultsStore
 from cloudtwin.results.importing import SweepMember
+from cloudtwin.results.opening import storage_error
 from cloudtwin.sweeps.executors import executor_for
-from cloudtwin.sweeps.plan import PlannedRun, expand, point_json, scenario_for, spec_hash
-from cloudtwin.sweeps.spec import LoadedSpec, load_spec
+from cloudtwin.sweeps.plan import PlannedRun, expand, point_json, points, scenario_for, spec_hash
+from cloudtwin.sweeps.spec import LoadedSpec, SweepSpec, load_spec
 
 #: Confidence of the intervals over replications.
 CONFIDENCE = 0.95
@@ -46,6 +56,7 @@ class SweepOutcome:
     runs: tuple[dict[str, Any], ...]  # {"point", "replication", "run_id"}, in plan order
     points: tuple[dict[str, Any], ...]  # {"point", "metrics": {name: {"mean", "ci_low", "ci_high", "n"}}}
     reused: int = 0  # runs found already stored (not run again)
+    spec_yaml: str = field(default="", repr=False)  # the spec as given (as the `sweeps` table stores it)
 
     def to_json(self) -> dict[str, Any]:
         """What `cloudtwin sweep --json` prints."""
@@ -103,13 +114,22 @@ def run_sweep(
         reused = len(plan) - len(todo)
         if progress is not None:
             progress(reused, len(plan), None, None)
-        with closing(executor.map([(i, scenarios[i]) for i in todo])) as outputs:
-            for output in outputs:
-                run = plan[output.index]
-                run_id = store.store_finished_run(output.run, SweepMember(sweep_id, run.point_json, run.replication))
-                stored[(run.point_json, run.replication)] = run_id
-                if progress is not None:
-                    progress(len(stored), len(plan), run, run_id)
+        try:
+            with closing(executor.map([(i, scenarios[i]) for i in todo])) as outputs:
+                for output in outputs:
+                    run = plan[output.index]
+                    membership = SweepMember(sweep_id, run.point_json, run.replication)
+                    run_id = store.store_finished_run(output.run, membership)
+                    stored[(run.point_json, run.replication)] = run_id
+                    if progress is not None:
+                        progress(len(stored), len(plan), run, run_id)
+        except BaseException as error:
+            if not isinstance(error, Exception) or Interrupted.received is not None:  # Ctrl-C or a signal
+                error.add_note(
+                    f"sweep {sweep_id}: {len(stored)} of {len(plan)} runs stored in `{store.path}`;"
+                    " run the same command again to finish the rest"
+                )
+            raise
         summaries = {key: store.get_run(run_id)["summary"] or {} for key, run_id in stored.items()}
     return _outcome(loaded, plan, sweep_id, digest, stored, summaries, reused)
 
@@ -152,6 +172,24 @@ def interval(values: list[float]) -> dict[str, Any]:
     return {"mean": mean, "ci_low": low, "ci_high": high, "n": len(values)}
 
 
+def point_metrics(runs: Iterable[tuple[dict[str, Any], Mapping[str, Any]]]) -> tuple[dict[str, Any], ...]:
+    """Per axis point, in the order first met, each headline metric's `interval` over the summaries of its runs
+    (`runs`: (point, summary) pairs): `SweepOutcome.points`, for a sweep just run and for one read back alike."""
+    by_point: dict[str, list[dict[str, float]]] = {}
+    order: dict[str, dict[str, Any]] = {}
+    for point, summary in runs:
+        key = point_json(point)
+        order.setdefault(key, point)
+        by_point.setdefault(key, []).append(headline_metrics(summary))
+    out = []
+    for key, point in order.items():
+        figures = by_point[key]
+        names = list(dict.fromkeys(name for f in figures for name in f))
+        metrics = {name: interval([f[name] for f in figures if name in f]) for name in names}
+        out.append({"point": point, "metrics": metrics})
+    return tuple(out)
+
+
 def _outcome(
     loaded: LoadedSpec,
     plan: list[PlannedRun],
@@ -166,15 +204,56 @@ def _outcome(
         {"point": run.point, "replication": run.replication, "run_id": stored[(run.point_json, run.replication)]}
         for run in plan
     )
-    by_point: dict[str, list[dict[str, float]]] = {}
-    order: dict[str, dict[str, Any]] = {}
-    for run in plan:
-        order.setdefault(run.point_json, run.point)
-        by_point.setdefault(run.point_json, []).append(headline_metrics(summaries[(run.point_json, run.replication)]))
-    points = []
-    for key, point in order.items():
-        figures = by_point[key]
-        names = list(dict.fromkeys(name for f in figures for name in f))
-        metrics = {name: interval([f[name] for f in figures if name in f]) for name in names}
-        points.append({"point": point, "metrics": metrics})
-    return SweepOutcome(sweep_id, digest, tuple(loaded.spec.axes), runs, tuple(points), reused)
+    figures = point_metrics((run.point, summaries[(run.point_json, run.replication)]) for run in plan)
+    return SweepOutcome(sweep_id, digest, tuple(loaded.spec.axes), runs, figures, reused, loaded.text)
+
+
+def stored_spec(text: str) -> SweepSpec | None:
+    """A stored spec's text as a validated spec (its base is not loaded), or None when it no longer validates."""
+    try:
+        return SweepSpec.model_validate(yaml.safe_load(text))
+    except (yaml.YAMLError, ValidationError):
+        return None
+
+
+def stored_sweep(store: ResultsStore, sweep_id: int) -> SweepOutcome:
+    """Sweep `sweep_id` of `store` rebuilt from the database alone, as `run_sweep` returned it: its finished runs
+    (`sweep_runs`; the first stored of a point and replication, as `run_sweep` keeps), each point from its
+    `point_json`, the summaries from the runs. Axes and points come in the stored spec's order (the grid, first
+    axis slowest); were the spec unreadable, the axes in their points' key order and the points by first run.
+    A sweep stopped part-way has only the runs it stored (a point none of whose runs finished is absent);
+    `reused` counts them all (nothing was run)."""
+    digest, text = _sweep_row(store, sweep_id)
+    stored: dict[tuple[str, int], int] = {}
+    found: dict[str, dict[str, Any]] = {}  # point_json -> point, in run order
+    for member in store.sweep_members(sweep_id):
+        stored.setdefault((member["point_json"], member["replication"]), member["run_id"])
+        found.setdefault(member["point_json"], json.loads(member["point_json"]))
+    spec = stored_spec(text)
+    if spec is not None:
+        axes = tuple(spec.axes)
+        rank = {point_json(point): i for i, point in enumerate(points(spec))}
+    else:
+        axes = tuple(dict.fromkeys(key for point in found.values() for key in point))
+        rank = {}
+    order = {key: rank.get(key, len(rank) + i) for i, key in enumerate(found)}
+    keys = sorted(stored, key=lambda k: (order[k[0]], k[1]))
+    shown = {key: {**{a: p[a] for a in axes if a in p}, **p} for key, p in found.items()}  # keys in axis order
+    runs = tuple({"point": shown[p], "replication": r, "run_id": stored[(p, r)]} for p, r in keys)
+    summaries = {key: store.get_run(stored[key])["summary"] or {} for key in keys}
+    figures = point_metrics((shown[key[0]], summaries[key]) for key in keys)
+    return SweepOutcome(sweep_id, digest, axes, runs, figures, len(runs), text)
+
+
+def _sweep_row(store: ResultsStore, sweep_id: int) -> tuple[str, str]:
+    """The `sweeps` row of `sweep_id`: its spec hash and spec text (ResultsError when there is none)."""
+    store.pick_sweep(sweep_id)
+    try:
+        row = store.connection.execute(
+            "SELECT spec_hash, spec_yaml FROM sweeps WHERE sweep_id = ?", [sweep_id]
+        ).fetchone()
+    except duckdb.Error as error:
+        raise storage_error(store.path, "read", error) from None
+    if row is None:  # (not after pick_sweep found it, unless the file changed meanwhile)
+        raise ResultsError(f"no sweep {sweep_id} in `{store.path}`")
+    return str(row[0]), str(row[1])
