@@ -56,6 +56,8 @@ def preset_data(preset: str) -> RunData:
         zones=ZoneSeries(np.zeros(0), [], [], empty, empty, empty, empty),
         failures=pa.table({"time_s": pa.array([], pa.float64())}),
         services=pa.table({"time_s": pa.array([], pa.float64())}),
+        links=pa.table({"time_s": pa.array([], pa.float64())}),
+        latency=pa.table({"time_s": pa.array([], pa.float64())}),
     )
 
 

@@ -43,9 +43,11 @@ ALLOWED: dict[str, set[str]] = {
         "results",
         "scenario",
         "placement",
+        "network",
     },
     "sweeps": {"errors", "units", "version", "analysis", "presets", "results", "runner", "scenario"},
-    "report": {"errors", "units", "version", "analysis", "results", "scenario", "sweeps", "world"},
+    "network": {"errors", "units", "scenario", "world", "analysis", "workload", "failures"},
+    "report": {"errors", "units", "version", "analysis", "results", "scenario", "sweeps", "world", "network"},
     "api": {
         "errors",
         "units",
@@ -59,6 +61,7 @@ ALLOWED: dict[str, set[str]] = {
         "presets",
         "sweeps",
         "report",
+        "network",
     },
     "cli": {
         "errors",
@@ -76,6 +79,7 @@ ALLOWED: dict[str, set[str]] = {
         "engine",
         "sweeps",
         "report",
+        "network",
     },
     "__init__": {"errors", "version", "api"},
 }

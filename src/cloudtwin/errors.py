@@ -78,3 +78,7 @@ class ResultsUnavailable(ResultsError, MachineError):
 
 class AnalysisError(CloudtwinError, ValueError):
     """A closed-form model (Erlang-B, k-of-n availability, ...) was asked about impossible inputs."""
+
+
+class NetworkError(CloudtwinError, ValueError):
+    """A network computation was given impossible inputs (negative capacity, mismatched shapes, no route)."""

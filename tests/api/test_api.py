@@ -23,11 +23,12 @@ from cli_runner import run_cli
 from cloudtwin.api import DatacenterFigures, RunResult, ServiceFigures, ZoneFigures
 from cloudtwin.errors import ResultsError, ScenarioError
 from cloudtwin.results import METRIC_VALUE_COLUMNS, ROW_TABLES
+from cloudtwin.runner.simulate import WALL_CLOCK_KEYS
 from cloudtwin.scenario import Scenario
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 #: Keys that measure the machine, not the run: they differ between two runs of one scenario.
-WALL_CLOCK = ("wall_s", "events_per_s", "compile_s", "run_id")
+WALL_CLOCK = ("run_id", *WALL_CLOCK_KEYS)
 
 #: Three zones, 60 servers; east-a1 fails at hour 2 for an hour; a 2-replica service over two zones.
 FAILOVER = """\

@@ -51,6 +51,8 @@ EXPECTED_TABLES = {
     ],
     "sweeps": ["sweep_id", "spec_hash", "spec_yaml", "created"],
     "sweep_runs": ["sweep_id", "point_json", "replication", "run_id"],
+    "links": ["run_id", "time_s", "link", "offered_gbps", "carried_gbps", "capacity_gbps"],
+    "latency": ["run_id", "time_s", "service", "path", "p50_ms", "p99_ms", "p999_ms"],
 }
 
 
@@ -76,7 +78,7 @@ def test_schema_created(db_path: Path) -> None:
             *EXPECTED_TABLES,
             "schema_version",
         }
-        assert connection.execute("SELECT version FROM schema_version").fetchall() == [(4,)]
+        assert connection.execute("SELECT version FROM schema_version").fetchall() == [(5,)]
         kinds = dict(
             connection.execute(
                 "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'metrics'"

@@ -122,19 +122,61 @@ def compare(
 
 
 @app.command()
+def latency(
+    args: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[SCENARIO] FROM TO",
+            help="Optional scenario file, then two places: region, zone, datacenter, DC/rackK or DC/serverI.",
+            show_default=False,
+        ),
+    ] = None,
+    preset: PresetOpt = None,
+    set_: SetOpt = None,
+    nic: Annotated[
+        str | None,
+        typer.Option("--nic", help="NIC at both ends: sr-iov, paravirtual or emulated (default: each server type's)."),
+    ] = None,
+    matrix: Annotated[bool, typer.Option("--matrix", help="The region-by-region table of p50 RTT instead.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Round-trip time between two places: the pair's class, p50, p99 and p99.9, and the basis of each part."""
+    from cloudtwin.cli import latency_cmd
+
+    latency_cmd.main(args or [], preset, set_ or [], nic, matrix, json_)
+
+
+@app.command()
 def report(
     run_id: Annotated[
-        str, typer.Argument(metavar="[RUN_ID]", help="Run number, or `latest` (the newest finished run).")
-    ] = "latest",
+        str | None,
+        typer.Argument(
+            metavar="[RUN_ID]",
+            help="Run number, or `latest` (the newest finished run; the default).",
+            show_default=False,
+        ),
+    ] = None,
+    sweep: Annotated[
+        str | None,
+        typer.Option(
+            "--sweep",
+            metavar="SWEEP_ID",
+            help="Report a sweep instead: its number, or `latest` (each metric against the axes, with intervals).",
+        ),
+    ] = None,
     db: Annotated[Path, typer.Option("--db", help="DuckDB results file to read.")] = Path("cloudtwin.duckdb"),
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="HTML file to write (default: run-RUN_ID.html).")
+        Path | None,
+        typer.Option("--output", "-o", help="HTML file to write (default: run-RUN_ID.html, or sweep-SWEEP_ID.html)."),
     ] = None,
 ) -> None:
-    """Write a stored run's report: one self-contained HTML file of charts that works offline."""
+    """Write a stored run's (or sweep's) report: one self-contained HTML file of charts that works offline."""
     from cloudtwin.cli import report_cmd
 
-    report_cmd.main(run_id, db, output)
+    if sweep is not None:
+        report_cmd.sweep_main(sweep, run_id, db, output)
+    else:
+        report_cmd.main(run_id if run_id is not None else "latest", db, output)
 
 
 @app.command()
@@ -166,18 +208,26 @@ def sweep(
     ] = None,
     db: DbOpt = Path("cloudtwin.duckdb"),
     json_: JsonOpt = False,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Also write the sweep's HTML report to this file (offline, one file)."),
+    ] = None,
 ) -> None:
     """Run a grid of scenario variants, each replicated, and show each point's mean and 95 % confidence interval.
 
-    Each run is stored as it finishes; run the same command again after a stop to finish what is left.
+    Each run is stored as it finishes; run the same command again after a stop (Ctrl-C, SIGTERM, kill -9) to
+    finish what is left.
     """
     from cloudtwin.cli import sweep_cmd
 
-    sweep_cmd.main(spec, jobs, ray, db, json_)
+    sweep_cmd.main(spec, jobs, ray, db, json_, report)
 
 
 def _raise_on_signal(signal_number: int, _frame: object) -> None:
-    """SIGTERM or SIGHUP: unwind like Ctrl-C so a run in progress is marked 'interrupted'; a second one kills."""
+    """SIGINT (Ctrl-C), SIGTERM or SIGHUP: unwind so a run in progress is marked 'interrupted'; a second one kills.
+
+    Ctrl-C raises `Interrupted` too, not KeyboardInterrupt: typer turns a KeyboardInterrupt into a silent exit 130
+    (no word of what was kept), and DuckDB one raised during a query into its own "Query interrupted" error."""
     name = signal.Signals(signal_number).name
     signal.signal(signal_number, signal.SIG_DFL)
     Interrupted.received = Interrupted(signal_number, name)
@@ -193,15 +243,26 @@ def _quiet_broken_pipe() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app; cloudtwin errors exit with their code (2 bad input, 1 environment), bugs with 1."""
+    Interrupted.received = None
+    for signal_number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signal_number, _raise_on_signal)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # (not where the shell had it ignored)
+        signal.signal(signal.SIGINT, _raise_on_signal)
+    if hasattr(signal, "SIGPIPE"):  # `cloudtwin world | head`: end quietly when the reader goes, like other Unix tools
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    try:
+        _run_app(argv)
+    finally:  # called in-process (tests): Ctrl-C is the caller's KeyboardInterrupt again, unless one was received
+        if signal.getsignal(signal.SIGINT) is _raise_on_signal:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _run_app(argv: list[str] | None) -> None:
+    """The app, its errors as exit codes with one line each (see the module docstring)."""
     from rich.console import Console
     from rich.markup import escape
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    Interrupted.received = None
-    for signal_number in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signal_number, _raise_on_signal)
-    if hasattr(signal, "SIGPIPE"):  # `cloudtwin world | head`: end quietly when the reader goes, like other Unix tools
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         try:
             app(args=argv)  # standalone: usage errors print one message and exit 2
@@ -219,7 +280,8 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         _quiet_broken_pipe()
     except (KeyboardInterrupt, Interrupted) as exc:
-        what = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"interrupted by {exc}"
+        ctrl_c = isinstance(exc, KeyboardInterrupt) or exc.signal_number == signal.SIGINT
+        what = "interrupted" if ctrl_c else f"interrupted by {exc}"
         notes = "; ".join(getattr(exc, "__notes__", []))
         err.print(f"[yellow]{what}[/yellow]" + (f": {escape(notes)}" if notes else ""))
         sys.exit(128 + (exc.signal_number if isinstance(exc, Interrupted) else signal.SIGINT))

@@ -261,6 +261,10 @@ class Failover:
             out["services"] = self.services.rows(tick_times_s)
         return out
 
+    def service_placements(self, tick_times_s: np.ndarray) -> list[list[np.ndarray]]:
+        """Per service (scenario order), at each of `tick_times_s`: the datacenters of its running replicas then."""
+        return [] if self.services is None else self.services.placements(np.asarray(tick_times_s, dtype=np.float64))
+
     def vms_by_level(self) -> dict[str, int]:
         """VMs interrupted by failures of each level."""
         return {name: int(self.level_vms[i]) for i, name in enumerate(LEVEL_NAMES)}

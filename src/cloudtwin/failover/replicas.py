@@ -58,10 +58,13 @@ class _Service:
     ready_s: np.ndarray
     history_s: list[float] = field(default_factory=list)
     history_running: list[int] = field(default_factory=list)
+    history_datacenters: list[np.ndarray] = field(default_factory=list)  # the running replicas' datacenters
 
-    def record(self, t: float) -> None:
+    def record(self, t: float, server_datacenter: np.ndarray) -> None:
+        running = self.state == RUNNING
         self.history_s.append(t)
-        self.history_running.append(int(np.count_nonzero(self.state == RUNNING)))
+        self.history_running.append(int(np.count_nonzero(running)))
+        self.history_datacenters.append(np.asarray(server_datacenter[self.server[running]], dtype=np.int64))
 
 
 class ServiceReplicas:
@@ -128,7 +131,7 @@ class ServiceReplicas:
                     s.state[j] = WAITING
                     s.interrupted_s[j], s.ready_s[j] = t, t
                     self._stats.interrupted += 1
-            s.record(t)
+            s.record(t, w.server_datacenter)
 
     def _place(self, s: _Service, k: int, zone: int, lo: int, hi: int) -> int:
         """Place one replica of `s` in servers [lo, hi) of `zone` by the restart rule (spread included); server or -1."""
@@ -167,7 +170,7 @@ class ServiceReplicas:
                 s.interrupted_s[j], s.ready_s[j] = t, ready
             times.add(ready)
             self._stats.interrupted += int(np.count_nonzero(k_of == k))
-            s.record(t)
+            s.record(t, self._world.server_datacenter)
         return sorted(times)
 
     def attempt(self, t: float) -> None:
@@ -185,7 +188,7 @@ class ServiceReplicas:
                         changed = True
                         break
             if changed:
-                s.record(t)
+                s.record(t, w.server_datacenter)
 
     def any_ready(self, t: float) -> bool:
         return any(np.any((s.state == WAITING) & (s.ready_s <= t)) for s in self.services)
@@ -211,6 +214,15 @@ class ServiceReplicas:
             out["healthy"] += (n >= s.at_least).tolist()
         order = np.argsort(np.asarray(out["time_s"]), kind="stable")
         return {name: [col[i] for i in order] for name, col in out.items()}
+
+    def placements(self, at_s: np.ndarray) -> list[list[np.ndarray]]:
+        """Per service, at each of `at_s`: the datacenters of its running replicas (replica order), as they were
+        after every change at or before that time (times may lie before the last change: a chunk's ticks)."""
+        out = []
+        for s in self.services:
+            k = np.searchsorted(np.asarray(s.history_s, dtype=np.float64), at_s, side="right") - 1
+            out.append([s.history_datacenters[i] for i in np.maximum(k, 0).tolist()])
+        return out
 
     def summary(self, horizon_s: float) -> list[dict]:
         """Per service: name, replicas, at_least, availability, downtime minutes per year, incidents, longest outage."""

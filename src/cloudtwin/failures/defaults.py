@@ -28,6 +28,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from cloudtwin.scenario.checks import FIBER_PREFIX
 from cloudtwin.scenario.model import FailureLevel, Failures, Injection, Restart
 
 LevelName = Literal["server", "rack", "datacenter", "zone", "region"]
@@ -117,8 +118,10 @@ class ResolvedFailures:
     """The failure levels in force (defaults merged with the scenario's own), injections and restart rules."""
 
     levels: dict[LevelName, FailureLevel]
-    inject: tuple[Injection, ...]
+    inject: tuple[Injection, ...]  # of parts of the world (servers ... regions)
     restart: Restart
+    fiber: FailureLevel | None = None  # cuts of the fiber paths between regions (the network's, not the VMs')
+    fiber_inject: tuple[Injection, ...] = ()  # scripted cuts, `fiber:A--B`
 
     @property
     def any_level(self) -> bool:
@@ -139,4 +142,8 @@ def resolve_failures(failures: Failures | Literal["default"] | None) -> Resolved
             levels[name] = own
         elif failures.defaults and name in DEFAULT_LEVELS:
             levels[name] = DEFAULT_LEVELS[name]
-    return ResolvedFailures(levels=levels, inject=tuple(failures.inject), restart=failures.restart)
+    world = tuple(item for item in failures.inject if not item.fail.startswith(FIBER_PREFIX))
+    fiber = tuple(item for item in failures.inject if item.fail.startswith(FIBER_PREFIX))
+    return ResolvedFailures(
+        levels=levels, inject=world, restart=failures.restart, fiber=failures.fiber, fiber_inject=fiber
+    )

@@ -48,6 +48,8 @@ class RunData:
     zones: ZoneSeries
     failures: pa.Table  # the `failures` rows (time_s, level, target, duration_s, vms_affected)
     services: pa.Table  # the `services` rows (time_s, service, healthy_replicas, healthy)
+    links: pa.Table  # the `links` rows (time_s, link, offered_gbps, carried_gbps, capacity_gbps)
+    latency: pa.Table  # the `latency` rows (time_s, service, path, p50_ms, p99_ms, p999_ms)
 
     @property
     def run_id(self) -> int:
@@ -75,6 +77,8 @@ def read_run(store: ResultsStore, run_id: int) -> RunData:
         zones=_zone_series(store.metrics_frame(run_id, "zone")),
         failures=store.rows_frame("failures", run_id),
         services=store.rows_frame("services", run_id),
+        links=store.rows_frame("links", run_id),
+        latency=store.rows_frame("latency", run_id),
     )
 
 

@@ -44,6 +44,18 @@ def headline_lines(s: dict[str, Any]) -> list[str]:
         f"vCPUs allocated {percent(s['allocated_vcpu_fraction']['mean'])} (mean),"
         f" resident VMs {s['resident_vms_mean']:,.0f} (mean)"
     )
+    network = s.get("network")
+    if network and network.get("peak_inter_zone_tbps"):
+        region, peak = max(network["peak_inter_zone_tbps"].items(), key=lambda item: item[1])
+        lines.append(
+            f"network: {region} peaks at {peak:,.1f} Tbps across zones;"
+            f" busiest link at {percent(network['max_link_utilization'])}"
+        )
+        if network.get("throttled_fraction") or network.get("lost_gb"):
+            lines.append(
+                f"  {percent(network['throttled_fraction'])} of traffic throttled,"
+                f" {network['lost_gb']:,.0f} GB lost to cut fiber"
+            )
     return lines
 
 

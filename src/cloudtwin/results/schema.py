@@ -11,8 +11,8 @@ import pyarrow as pa
 
 from cloudtwin.errors import ResultsError
 
-SCHEMA_VERSION = 4  # 2: metrics.interval_s, the places table; 3: runs.host, runs.pid, runs.heartbeat;
-# 4: the sweeps and sweep_runs tables
+SCHEMA_VERSION = 5  # 2: metrics.interval_s, the places table; 3: runs.host, runs.pid, runs.heartbeat;
+# 4: the sweeps and sweep_runs tables; 5: the links and latency tables
 #: The oldest version this build migrates; a file at an older one (or 0, or none) is refused.
 OLDEST_VERSION = 1
 #: The oldest version a read-only open reads as it is (its missing columns read NULL); older files need migrating.
@@ -105,6 +105,23 @@ ROW_TABLES: dict[str, dict[str, str]] = {
         "resident_vms_mean": "DOUBLE",  # zone: time-weighted mean (not tracked per datacenter)
         "allocated_vcpu_fraction": "DOUBLE",  # time-weighted mean of allocated / capacity vCPUs
     },
+    # The network at each metric tick (new in version 5): every link's offered and carried traffic and capacity.
+    "links": {
+        "time_s": "DOUBLE",
+        "link": "VARCHAR",  # `DC:in`, `DC:out`, `ZONE<->ZONE`, `fiber:REGION--REGION`
+        "offered_gbps": "DOUBLE",  # what the flows routed over it asked for
+        "carried_gbps": "DOUBLE",  # what they got (max-min fair)
+        "capacity_gbps": "DOUBLE",  # 0 while a fiber path is cut
+    },
+    # Request latency of each service with `traffic` at each metric tick (new in version 5).
+    "latency": {
+        "time_s": "DOUBLE",
+        "service": "VARCHAR",
+        "path": "VARCHAR",  # `all`, `from REGION` (its clients), `reads`, `writes` (with the quorum wait)
+        "p50_ms": "DOUBLE",
+        "p99_ms": "DOUBLE",
+        "p999_ms": "DOUBLE",
+    },
 }
 
 # Sweeps (new in version 4): a sweep's spec, identified by the hash of its expanded runs, and the runs it holds.
@@ -160,6 +177,7 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE runs ADD COLUMN heartbeat TIMESTAMP",
     ],
     3: [_create_table(table) for table in SWEEP_TABLES],  # empty: no run stored before them is part of a sweep
+    4: [_create_table("links"), _create_table("latency")],  # empty: runs stored before them had no network
 }
 
 # version -> the columns each table gained in it (a whole table when all its columns are listed).
@@ -167,6 +185,7 @@ ADDED_IN: dict[int, dict[str, tuple[str, ...]]] = {
     2: {"metrics": ("interval_s",), "places": tuple(TABLES["places"])},
     3: {"runs": ("host", "pid", "heartbeat")},
     4: {table: tuple(columns) for table, columns in SWEEP_TABLES.items()},
+    5: {table: tuple(TABLES[table]) for table in ("links", "latency")},
 }
 
 _HINT = " — pass another --db"

@@ -26,6 +26,7 @@ from cloudtwin.results.importing import FinishedRun, SweepMember, find_or_add_sw
 from cloudtwin.results.liveness import LIVENESS_COLUMNS, effective, resolve_stale_runs, this_process, utc_now
 from cloudtwin.results.opening import check_location, is_storage_failure, one_line, open_problem, storage_error
 from cloudtwin.results.schema import (
+    ARROW_TYPES,
     METRIC_LEVELS,
     METRIC_TICK_COLUMNS,
     METRIC_VALUE_COLUMNS,
@@ -356,6 +357,28 @@ class ResultsStore:
         )
         return [{"point_json": p, "replication": int(r), "run_id": int(i)} for p, r, i in rows]
 
+    def pick_sweep(self, sweep: int | str | None) -> int:
+        """The sweep number `sweep` names: a stored sweep, or for None or 'latest' the newest (the highest number).
+        A ResultsError (one line, naming what there is) otherwise."""
+        ids: list[int] = []
+        if "sweeps" in tables_at(self.schema_version):
+            ids = [int(i) for (i,) in self._query("SELECT sweep_id FROM sweeps ORDER BY sweep_id")]
+        there = "no sweep" if not ids else f"sweep {ids[0]}" if len(ids) == 1 else f"sweeps {ids[0]} to {ids[-1]}"
+        if sweep is None or (isinstance(sweep, str) and sweep.strip().lower() == "latest"):
+            if not ids:
+                raise ResultsError(f"`{self.path}` holds no sweep (`cloudtwin sweep SPEC --db FILE` makes one)")
+            return ids[-1]
+        if isinstance(sweep, str):
+            try:
+                sweep = int(sweep.strip())
+            except ValueError:
+                raise ResultsError(f"a sweep is a sweep number or 'latest' (got {sweep!r})") from None
+        if isinstance(sweep, bool) or not isinstance(sweep, int):
+            raise ResultsError(f"a sweep is a sweep number or 'latest' (got {sweep!r})")
+        if sweep not in ids:
+            raise ResultsError(f"no sweep {sweep} in `{self.path}` (it holds {there})")
+        return sweep
+
     def fail_run(self, run_id: int, status: str, error: str, wall_s: float) -> None:
         """Mark a running run 'failed' or 'interrupted' with the error text; its data stays."""
         if status not in ("failed", "interrupted"):
@@ -451,6 +474,9 @@ class ResultsStore:
         if table not in ROW_TABLES:
             raise ResultsError(f"`table` must be one of {', '.join(ROW_TABLES)} (got {table!r})")
         self.run_status(run_id)
+        if table not in tables_at(self.schema_version):  # an older file, read as it is: no such rows
+            columns = TABLES[table]
+            return pa.table({name: pa.array([], type=ARROW_TYPES[kind.split()[0]]) for name, kind in columns.items()})
         order = " ORDER BY time_s" if "time_s" in ROW_TABLES[table] else ""
         return self._arrow(f"SELECT * FROM {table} WHERE run_id = $run_id{order}", {"run_id": run_id})
 

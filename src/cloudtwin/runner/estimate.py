@@ -21,6 +21,7 @@ from cloudtwin.scenario.model import (
     FailureLevel,
     PoissonArrivals,
 )
+from cloudtwin.scenario.totals import WorldTotals
 from cloudtwin.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_YEAR
 from cloudtwin.workload.lifetimes import mean_lifetime_s
 
@@ -202,9 +203,18 @@ def estimate_run(scenario: Scenario, trace_arrivals: float = 0.0, trace_span_s: 
     memory = world_memory_bytes(scenario)
     memory["arrivals"] = BYTES_PER_ARRIVAL * max((peak_per_s + trace_per_s) * chunk_s, min(initial, 1e300))
     memory["metric ticks"] = BYTES_PER_METRIC_ROW * min(ticks, chunk_s / (scenario.horizon.sample_every_minutes * 60))
-    memory["metric ticks"] *= totals.zones + totals.datacenters
+    memory["metric ticks"] *= totals.zones + totals.datacenters + network_links(scenario, totals)
     memory["failures"] = float(BYTES_PER_FAILING_SERVER * totals.servers) if failures > 0 else 0.0
     return WorkEstimate(events=events, metric_rows=rows, memory_bytes=memory, speed=measured_speed("run"))
+
+
+def network_links(scenario: Scenario, totals: WorldTotals) -> int:
+    """How many links the network has (a `links` row each per tick): in and out of each datacenter, one per
+    pair of zones of a region, one per fiber path (listed, else one per pair of regions)."""
+    zone_pairs = sum(len(r.zones) * (len(r.zones) - 1) // 2 for r in scenario.world.regions)
+    regions = len(scenario.world.regions)
+    fiber = len(scenario.network.links.fiber) or regions * (regions - 1) // 2
+    return 2 * totals.datacenters + zone_pairs + fiber
 
 
 def chunk_seconds(rate_per_s: float, horizon_s: float) -> float:

@@ -49,7 +49,7 @@ from cloudtwin.workload.sampler import WorkloadSampler
 from cloudtwin.world import World, build_world
 
 #: Stream order under the scenario seed; append new streams, never reorder.
-STREAMS = ("workload", "engine", "failures", "services")
+STREAMS = ("workload", "engine", "failures", "services", "network")
 # Share of physical memory a run may plan to use, leaving room for the OS, Python and the results database.
 MEMORY_SHARE = 0.8
 # A run estimated to take longer than this is refused (estimate: a week of wall time is past any run a person

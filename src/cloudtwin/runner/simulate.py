@@ -2,7 +2,7 @@
 
 `simulate` is what `cloudtwin run` calls; it is also the Python API for a run.
 Random streams are spawned from the scenario seed in a fixed order (workload,
-engine, failures, services), so adding a stream never shifts the others and the
+engine, failures, services, network), so adding a stream never shifts the others and the
 same seed gives bit-identical results. Failures (`failures:`) and services
 (`services:`) run inside the engine through `cloudtwin.failover.failover`; the
 `services` stream is reserved (replica placement draws nothing at random).
@@ -21,6 +21,8 @@ from cloudtwin.engine import Counters, Engine, Samples
 from cloudtwin.engine.warmup import compile_engine
 from cloudtwin.failover import Failover, RestartStats, failure_summary
 from cloudtwin.failures import LEVEL_NAMES
+from cloudtwin.network.service_latency import ServiceLatency, routed_fiber
+from cloudtwin.network.stage import NetworkStage
 from cloudtwin.results import ROW_TABLES, ResultsStore, run_guard
 from cloudtwin.runner.estimate import chunk_seconds
 from cloudtwin.runner.preflight import Checked, preflight, seed_streams
@@ -32,6 +34,8 @@ from cloudtwin.workload.sampler import WorkloadSampler
 from cloudtwin.world import World, build_world
 
 Progress = Callable[[float, int], None]  # (simulated seconds done, events so far)
+#: Summary keys that measure this machine's clock, not the simulation: they differ between equal runs.
+WALL_CLOCK_KEYS = ("wall_s", "events_per_s", "compile_s", "network_wall_s")
 
 
 @dataclass
@@ -47,20 +51,18 @@ class RunOutcome:
     failure_vms: dict[str, int] = field(default_factory=dict)  # VMs interrupted per failure level
 
 
-def ignored_sections(scenario: Scenario) -> list[str]:
-    """Sections the scenario sets that this version validates but does not simulate yet."""
-    return [name for name in ("network",) if name in scenario.model_fields_set]
-
-
 @dataclass
 class RunParts:
-    """What one run is made of: the world, the workload, the engine and (with failures or services) the failover."""
+    """What one run is made of: the world, the workload, the engine, (with failures or services) the failover, and
+    the network, evaluated at each metric tick."""
 
     scenario: Scenario
     world: World
     sampler: WorkloadSampler
     engine: Engine
     failover: Failover | None
+    network: NetworkStage
+    service_latency: ServiceLatency | None = None  # the services with `traffic`, when there are any
 
     @property
     def horizon_s(self) -> float:
@@ -139,7 +141,12 @@ def prepare_run(scenario: Scenario, checked: Checked | None = None) -> RunParts:
         if scenario.failures is not None or scenario.services
         else None
     )
-    return RunParts(scenario, world, sampler, engine, failover)
+    network = NetworkStage(world, scenario, streams["network"], scenario.horizon.days * SECONDS_PER_DAY)
+    service_latency = None
+    if any(s.traffic is not None for s in scenario.services):
+        fiber = routed_fiber(world, scenario.network, network.links, network.cuts)
+        service_latency = ServiceLatency(world, scenario, fiber)
+    return RunParts(scenario, world, sampler, engine, failover, network, service_latency)
 
 
 def simulate(
@@ -178,16 +185,28 @@ def simulate(
             counters = engine.counters()
             wall_s = time.perf_counter() - wall0
             outcome = _outcome(run_id, scenario, world, counters, wall_s, run.failure_summary())
+            outcome.summary["network"] = run.network.summary()
+            outcome.summary["network_wall_s"] = run.network.totals.wall_s
+            if run.service_latency is not None:
+                _add_service_latency(outcome.summary, run.service_latency)
             outcome.summary["compile_s"] = compile_s
             store.append_rows("places", run_id, _place_rows(outcome))
             store.finish_run(run_id, wall_s, counters.events, outcome.summary)
     record_speed("run", counters.events, wall_s)
     if failover is not None:
         outcome.failure_vms = failover.vms_by_level()
-    ignored = ignored_sections(scenario)
-    outcome.notes = [f"ignored (validated, not simulated yet): {', '.join(ignored)}"] if ignored else []
-    outcome.notes += checked.warnings
+    outcome.notes = list(checked.warnings)
     return outcome
+
+
+def _add_service_latency(summary: dict, service_latency: ServiceLatency) -> None:
+    """Each service with `traffic` gets `latency_ms` in the summary: per path, p50/p99/p999 of the run's requests
+    and p99_max, the highest p99 of a tick (`ServiceLatency.summary`); its wall time counts in `network_wall_s`."""
+    figures = service_latency.summary()
+    summary["network_wall_s"] = summary.get("network_wall_s", 0.0) + service_latency.wall_s
+    for entry in summary.get("services", []):
+        if entry["name"] in figures:
+            entry["latency_ms"] = figures[entry["name"]]
 
 
 def _place_rows(outcome: RunOutcome) -> dict[str, list]:
@@ -199,8 +218,16 @@ def _place_rows(outcome: RunOutcome) -> dict[str, list]:
 
 
 def _store_ticks(store: ResultsStore, run_id: int, run: RunParts, samples: Samples) -> None:
-    """Append sample rows and the failover's rows up to them (failures, services' state at each row's time)."""
+    """Append sample rows, the failover's rows up to them (failures, services' state at each row's time) and the
+    network's (each link at each tick; each service with traffic, its request latency at each tick)."""
     _store_samples(store, run_id, run.world, samples)
+    if len(samples):
+        links = run.network.observe(samples.time_s, samples.interval_s, samples.datacenter_allocated_vcpus)
+        store.append_rows("links", run_id, links)
+    if run.service_latency is not None and run.failover is not None and len(samples):
+        placements = run.failover.service_placements(samples.time_s)
+        latency = run.service_latency.observe(samples.time_s, samples.interval_s, placements)
+        store.append_rows("latency", run_id, latency)
     if run.failover is not None:
         for table, rows in run.failover.take_rows(samples.time_s).items():
             store.append_rows(table, run_id, rows)

@@ -87,13 +87,83 @@ def cross_check(data: dict[str, Any]) -> list[Problem]:
         path = ("services", index)
         problems += _reference(service.get("instance_type"), instance_types, "instance type", path + ("instance_type",))
         problems += _targets(service, path, catalog)
+        traffic = service.get("traffic")
+        for key, name in _named(traffic.get("clients") if isinstance(traffic, dict) else None):
+            problems += _reference(name, catalog.regions, "region", path + ("traffic", "clients", key))
+    problems += _fiber_problems(data, catalog)
+    fibers = fiber_names(data, catalog.regions)
     failures = data.get("failures")
     for index, injection in _items(failures.get("inject") if isinstance(failures, dict) else None):
         target = injection.get("fail")
-        message = _target_problem(target, catalog) if isinstance(target, str) else None
+        if isinstance(target, str) and target.startswith(FIBER_PREFIX):
+            message = _fiber_target_problem(target, fibers)
+        else:
+            message = _target_problem(target, catalog) if isinstance(target, str) else None
         if message:
             problems.append(Problem(("failures", "inject", index, "fail"), message, target))
     return problems
+
+
+#: A fiber path's name in `failures.inject`: `fiber:REGION--REGION` (either order).
+FIBER_PREFIX = "fiber:"
+
+
+def fiber_name(region_a: str, region_b: str) -> str:
+    """The name of the fiber path between two regions, as `failures.inject` and the `links` table write it."""
+    return f"{FIBER_PREFIX}{region_a}--{region_b}"
+
+
+def fiber_names(data: dict[str, Any], regions: set[str] | list[str]) -> list[str]:
+    """The fiber paths' names: those of `network.links.fiber`, or one per pair of regions when it is empty."""
+    network = data.get("network")
+    links = network.get("links") if isinstance(network, dict) else None
+    listed = links.get("fiber") if isinstance(links, dict) else None
+    if listed:
+        return [
+            fiber_name(*path["between"])
+            for _, path in _items(listed)
+            if isinstance(path.get("between"), list) and len(path["between"]) == 2
+        ]
+    ordered = [r for r in _region_order(data) if r in regions]
+    return [fiber_name(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 :]]
+
+
+def _region_order(data: dict[str, Any]) -> list[str]:
+    world = data.get("world")
+    regions = world.get("regions") if isinstance(world, dict) else None
+    return [r["name"] for _, r in _items(regions) if isinstance(r.get("name"), str)]
+
+
+def _fiber_problems(data: dict[str, Any], catalog: _Catalog) -> list[Problem]:
+    """Each fiber path joins two different known regions, and no pair twice."""
+    network = data.get("network")
+    links = network.get("links") if isinstance(network, dict) else None
+    problems: list[Problem] = []
+    seen: dict[frozenset[str], int] = {}
+    for index, path in _items(links.get("fiber") if isinstance(links, dict) else None):
+        key: KeyPath = ("network", "links", "fiber", index, "between")
+        between = path.get("between")
+        if not isinstance(between, list) or len(between) != 2:
+            continue  # pydantic reports the shape
+        for name in between:
+            problems += _reference(name, catalog.regions, "region", key)
+        if between[0] == between[1]:
+            problems.append(Problem(key, f"a fiber path joins two different regions (got `{between[0]}` twice)"))
+        pair = frozenset(str(n) for n in between)
+        if pair in seen:
+            problems.append(
+                Problem(key, f"the path {between[0]}--{between[1]} is already network.links.fiber[{seen[pair]}]")
+            )
+        seen.setdefault(pair, index)
+    return problems
+
+
+def _fiber_target_problem(target: str, fibers: list[str]) -> str | None:
+    """Why `fiber:A--B` names no fiber path (either order is accepted), or None."""
+    a, _, b = target.removeprefix(FIBER_PREFIX).partition("--")
+    if target in fibers or fiber_name(b, a) in fibers:
+        return None
+    return f"`{target}` names no fiber path" + did_you_mean(target, fibers, "fiber paths")
 
 
 def _unique_names(data: dict[str, Any], section: str) -> list[Problem]:

@@ -45,6 +45,10 @@ class Frozen(BaseModel):
 
 # --------------------------------------------------------------------------- hardware
 
+#: How a server's NIC reaches its VMs: one hardware function per VM (SR-IOV), a paravirtual driver through the
+#: hypervisor, or an emulated device. Each adds its own per-packet latency and jitter (docs/network.md).
+NicKind = Literal["sr-iov", "paravirtual", "emulated"]
+
 
 class ServerType(Frozen):
     """A server model: what one server offers to virtual machines."""
@@ -52,20 +56,26 @@ class ServerType(Frozen):
     vcpus: PositiveInt
     memory_gib: PositiveFloat
     cpu: str | None = None
-    nic: str | None = None
+    nic: NicKind | None = None  # None: the network section's `sriov` decides (true: sr-iov, false: paravirtual)
     description: str | None = None
     power_watts: PositiveFloat | None = None
     price_usd: NonNegFloat | None = None
 
 
+#: EC2's 2014 "network performance" classes (the instance-type tables name no figure).
+NetworkClass = Literal["very-low", "low", "low-to-moderate", "moderate", "high", "10-gigabit"]
+
+
 class InstanceType(Frozen):
-    """An instance type sold to tenants: its size and its on-demand price."""
+    """An instance type sold to tenants: its size, its on-demand price and its network performance."""
 
     vcpus: PositiveInt
     memory_gib: PositiveFloat
     price_per_hour: NonNegFloat
     family: str | None = None
     description: str | None = None
+    network: NetworkClass | None = None  # None: "moderate" (docs/network.md)
+    network_gbps: PositiveFloat | None = None  # a measured figure; overrides `network`
 
 
 # --------------------------------------------------------------------------- world
@@ -189,6 +199,23 @@ Lifetime = Annotated[
 ]
 
 
+class Traffic(Frozen):
+    """How much of a VM's network capacity it uses on average, and the shares of its traffic that leave its
+    datacenter for another of its zone, another zone of its region, another region (the rest stays inside).
+    Defaults are estimates (docs/network.md)."""
+
+    utilization: Fraction = 0.10
+    cross_datacenter: Fraction = 0.10
+    cross_zone: Fraction = 0.05
+    cross_region: Fraction = 0.01
+
+    @model_validator(mode="after")
+    def _shares(self) -> Traffic:
+        if self.cross_datacenter + self.cross_zone + self.cross_region > 1:
+            raise ValueError("cross_datacenter + cross_zone + cross_region must not exceed 1")
+        return self
+
+
 class Workload(Frozen):
     """A stream of VM requests: when they arrive, what they ask for, how long they stay, where."""
 
@@ -198,6 +225,7 @@ class Workload(Frozen):
     lifetime: Lifetime | None = None
     zones: list[str] | dict[str, NonNegFloat] | None = None
     regions: list[str] | dict[str, NonNegFloat] | None = None
+    traffic: Traffic | None = None  # None: the network section's `traffic`
 
     @model_validator(mode="after")
     def _consistent(self) -> Workload:
@@ -232,6 +260,31 @@ class HealthyWhen(Frozen):
     at_least: PositiveInt
 
 
+class ServiceTraffic(Frozen):
+    """Requests to a service from clients in named regions (`clients`: region -> share, or a list, equal shares);
+    `writes`: the share of requests that also wait for a quorum of replicas. Each request goes to the nearest
+    running replica (docs/network.md, "Service latency"). `requests_per_s` is the offered rate; latency does not
+    depend on it (the fabric's latency does not depend on load)."""
+
+    requests_per_s: PositiveFloat | None = None
+    clients: Annotated[list[str], Field(min_length=1)] | dict[str, NonNegFloat]
+    writes: Fraction = 0.0
+
+    @model_validator(mode="after")
+    def _shares(self) -> ServiceTraffic:
+        if isinstance(self.clients, dict) and (not self.clients or sum(self.clients.values()) <= 0):
+            raise ValueError("`clients` shares must not all be zero")
+        if isinstance(self.clients, list) and len(set(self.clients)) != len(self.clients):
+            raise ValueError("`clients` names a region twice")
+        return self
+
+    def client_shares(self) -> dict[str, float]:
+        """Each client region's share of the requests, summing to 1."""
+        weights = dict.fromkeys(self.clients, 1.0) if isinstance(self.clients, list) else dict(self.clients)
+        total = sum(weights.values())
+        return {name: w / total for name, w in weights.items()}
+
+
 class Service(Frozen):
     """N replicas of one instance type spread over failure domains; healthy while `at_least` run."""
 
@@ -243,6 +296,7 @@ class Service(Frozen):
     regions: list[str] | None = None
     healthy_when: HealthyWhen
     replace_in_other_zone: bool = False
+    traffic: ServiceTraffic | None = None  # None: no requests, no request latency
 
     @model_validator(mode="after")
     def _quorum(self) -> Service:
@@ -298,6 +352,7 @@ class Failures(Frozen):
     datacenter: FailureLevel | None = None
     zone: FailureLevel | None = None
     region: FailureLevel | None = None
+    fiber: FailureLevel | None = None  # cuts of the fiber paths between regions (network.links.fiber)
     inject: list[Injection] = []
     restart: Restart = Restart()
 
@@ -305,16 +360,71 @@ class Failures(Frozen):
 # --------------------------------------------------------------------------- network
 
 
+class FiberPath(Frozen):
+    """A fiber path between two regions and the capacity the cloud has on it."""
+
+    between: Annotated[list[str], Field(min_length=2, max_length=2)]
+    tbps: PositiveFloat | None = None  # None: `links.fiber_tbps`
+
+
+class Links(Frozen):
+    """The links that bind: each datacenter's way in and out, each pair of zones of a region, the fiber between
+    regions. Capacities in Tbps; defaults are the seed's or estimates (docs/network.md)."""
+
+    datacenter_outbound_tbps: PositiveFloat | None = None  # None: `network.datacenter_inbound_tbps`
+    zone_pair_tbps: PositiveFloat = 10.0
+    fiber_tbps: PositiveFloat = 10.0
+    fiber: list[FiberPath] = []  # empty: a direct path between every pair of regions
+
+
+Ratio = Annotated[float, Field(ge=1), Number]
+
+
+class Latency(Frozen):
+    """Round-trip-time parameters inside a region: the fabric's median per pair class (NIC to NIC; between zones
+    it is `network.inter_zone_latency_ms`) and each NIC kind's per-end tax, as median and p99/p50 of a log-normal.
+    Sources in docs/network.md; cloudtwin.network.latency turns them into distributions."""
+
+    same_rack_rtt_ms: PositiveFloat = 0.010  # estimate: one ToR switch; AccelNet's < 15 us VM-to-VM (NSDI'18) bounds it
+    same_datacenter_rtt_ms: PositiveFloat = 0.078  # EC2 same-zone pings, 0.26 ms (orensol.com, 2009), less 2 x 0.091
+    cross_datacenter_rtt_ms: PositiveFloat = 0.18  # estimate: same-datacenter + 2 x ~10 km of fiber at 200 km/ms
+    sriov_per_end_ms: PositiveFloat = 0.043  # EC2 enhanced networking: 92-100 us round trips (scalablelogic, 2014)
+    sriov_p99_over_p50: Ratio = 1.5  # estimate (seed: SR-IOV gives "less latency jitter")
+    paravirtual_per_end_ms: PositiveFloat = 0.091  # twice SR-IOV's round trip ("half the latency", ibid.)
+    paravirtual_p99_over_p50: Ratio = 3.0  # estimate
+    emulated_per_end_ms: PositiveFloat = 0.182  # estimate: twice the paravirtual tax; no published figure found
+    emulated_p99_over_p50: Ratio = 4.0  # estimate
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Latency:
+        if not self.same_rack_rtt_ms <= self.same_datacenter_rtt_ms <= self.cross_datacenter_rtt_ms:
+            raise ValueError("need same_rack_rtt_ms <= same_datacenter_rtt_ms <= cross_datacenter_rtt_ms")
+        return self
+
+
 class Network(Frozen):
     """The network between servers, zones and regions (seed: SR-IOV NICs, < 2 ms between zones)."""
 
     sriov: bool = True
-    inter_zone_latency_ms: PositiveFloat = 1.0
-    inter_zone_latency_max_ms: PositiveFloat = 2.0
+    #: Median round trip between zones over the fabric, NIC to NIC: EC2 cross-zone pings of 2009, 0.94-1.13 ms
+    #: (orensol.com, 2009-05-24), less the two paravirtual NICs' 0.182 ms (seed: "normally less than 1ms").
+    inter_zone_latency_ms: PositiveFloat = 0.85
+    inter_zone_latency_max_ms: PositiveFloat = 2.0  # seed: "less than 2ms": the fabric's p99.9 between zones
     fiber_km_per_ms: PositiveFloat = 200.0
     path_stretch: Annotated[float, Field(ge=1), Number] = 1.5
     peak_inter_zone_tbps: PositiveFloat | None = None
     datacenter_inbound_tbps: PositiveFloat | None = None
+    links: Links = Links()
+    traffic: Traffic = Traffic()
+    latency: Latency = Latency()
+
+    @model_validator(mode="after")
+    def _latency_ordered(self) -> Network:
+        if not self.latency.cross_datacenter_rtt_ms <= self.inter_zone_latency_ms < self.inter_zone_latency_max_ms:
+            raise ValueError(
+                "need latency.cross_datacenter_rtt_ms <= inter_zone_latency_ms < inter_zone_latency_max_ms"
+            )
+        return self
 
 
 # --------------------------------------------------------------------------- growth
