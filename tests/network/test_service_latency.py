@@ -292,3 +292,37 @@ def test_report_shows_the_region_matrix_and_service_latency(run: tuple[cloudtwin
     assert len(chart.figure.data) == 2 * 6  # db: all, from east, reads, writes; api: all, from east
     shaded = {shape.x0 for shape in chart.figure.layout.shapes}
     assert shaded == {3.0, 8.0, 11.0}
+
+
+def test_request_traffic_crosses_the_links_it_should() -> None:
+    """PAIR: 500 requests/s from east (its two datacenters, 100 servers each: half each) to the one replica in
+    west-a1, 2 kB in and 16 kB out: each client datacenter sends 250 × 2 × 8e-6 = 0.004 Gbps to west-a1 and gets
+    250 × 16 × 8e-6 = 0.032 Gbps back; nothing else. On the links (no tenant traffic), the east--west fiber carries
+    both directions: 2 × (0.004 + 0.032) = 0.072 Gbps."""
+    from cloudtwin.network.service_latency import request_traffic_gbps
+    from cloudtwin.network.stage import NetworkStage
+
+    scenario = parse_scenario(PAIR, source="pair").with_({"network.traffic.utilization": 0.0})
+    world = build_world(scenario)
+    clients = service_clients(scenario.services[0], world)
+    from cloudtwin.world.geo import region_latency_ms
+
+    traffic = request_traffic_gbps(
+        world,
+        scenario.network,
+        datacenter_nic_codes(scenario, world),
+        clients,
+        scenario.services[0].traffic,
+        np.array([2]),
+        region_latency_ms(world, scenario.network),
+    )
+    expected = np.zeros((3, 3))
+    expected[[0, 1], 2] = 250 * 2 * 8e-6
+    expected[2, [0, 1]] = 250 * 16 * 8e-6
+    assert traffic == pytest.approx(expected)
+    stage = NetworkStage(world, scenario, np.random.SeedSequence(0), 3600.0)
+    tick = stage.solve(0.0, np.array([0.0, 0.0, 2.0]), traffic)
+    carried = dict(zip(stage.links.names, tick["carried_gbps"], strict=True))
+    assert carried["fiber:east--west"] == pytest.approx(2 * (0.004 + 0.032))
+    assert carried["west-a1:out"] == pytest.approx(2 * 0.032) and carried["west-a1:in"] == pytest.approx(2 * 0.004)
+    assert carried["east-a<->east-b"] == 0.0

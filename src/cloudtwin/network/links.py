@@ -43,6 +43,7 @@ class Links:
     flow_class: np.ndarray
     flow_src_region: np.ndarray
     flow_dst_region: np.ndarray
+    flow_index: np.ndarray  # (datacenters, datacenters): the flow from one to the other, -1 on the diagonal
     _fixed: sp.csr_array = field(repr=False)  # flows × links: the links a flow crosses whatever the fiber's state
     _routes: dict[bytes, tuple[sp.csr_array, np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
@@ -150,6 +151,8 @@ def build_links(world: World, network: Network) -> Links:
     capacity += list(fiber.capacity_gbps)
     region += [-1] * len(fiber)
     src, dst = np.nonzero(~np.eye(n_dc, dtype=bool))
+    flow_index = np.full((n_dc, n_dc), -1, dtype=np.int64)
+    flow_index[src, dst] = np.arange(len(src))
     same_zone = dc_zone[src] == dc_zone[dst]
     same_region = dc_region[src] == dc_region[dst]
     flow_class = np.where(same_zone, CROSS_DATACENTER, np.where(same_region, CROSS_ZONE, CROSS_REGION))
@@ -173,5 +176,6 @@ def build_links(world: World, network: Network) -> Links:
         flow_class=flow_class.astype(np.int8),
         flow_src_region=dc_region[src],
         flow_dst_region=dc_region[dst],
+        flow_index=flow_index,
         _fixed=fixed,
     )

@@ -43,7 +43,7 @@ from cloudtwin.network.latency import NIC_KINDS, _parts, datacenter_nic_codes, r
 from cloudtwin.network.links import Links
 from cloudtwin.network.lognormal import MONTE_CARLO_SEED
 from cloudtwin.network.places import PAIR_CLASSES, datacenter_pair_classes
-from cloudtwin.scenario.model import Network, Scenario, Service
+from cloudtwin.scenario.model import Network, Scenario, Service, ServiceTraffic
 from cloudtwin.world.geo import region_latency_ms
 from cloudtwin.world.topology import World
 
@@ -138,6 +138,58 @@ class PathLatency:
     levels_ms: np.ndarray
 
 
+def nearest_replicas(
+    world: World,
+    network: Network,
+    nic_codes: np.ndarray,
+    clients: ServiceClients,
+    replicas: np.ndarray,
+    one_way: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each client datacenter: the index (into the sorted `replicas`) of the replica with the lowest median
+    round trip (the first of equals), and whether it can be reached at all."""
+    c, m = len(clients.datacenter), len(replicas)
+    p50 = rtt_quantiles_ms(
+        world, network, np.repeat(clients.datacenter, m), np.tile(replicas, c), nic_codes, (0.5,), one_way
+    ).reshape(c, m)
+    serving = np.argmin(p50, axis=1)
+    return serving, np.isfinite(p50[np.arange(c), serving])
+
+
+#: Gb in a kB (10^3 bytes × 8 bits / 10^9).
+GB_PER_KB = 8e-6
+
+
+def request_traffic_gbps(
+    world: World,
+    network: Network,
+    nic_codes: np.ndarray,
+    clients: ServiceClients,
+    traffic: ServiceTraffic,
+    replica_datacenters: np.ndarray,
+    one_way: np.ndarray,
+) -> np.ndarray:
+    """Datacenters × datacenters Gbps of a service's requests: each client datacenter's share of `requests_per_s`
+    to its nearest running replica (`request_kb` each) and back (`response_kb`), and each write copied from that
+    replica to every other running one (`request_kb`). Nothing while the service is down or unreachable."""
+    n = world.n_datacenters
+    out = np.zeros((n, n))
+    replicas = np.sort(np.asarray(replica_datacenters, dtype=np.int64))
+    if traffic.requests_per_s is None or len(replicas) < clients.at_least or len(replicas) == 0:
+        return out
+    serving, reached = nearest_replicas(world, network, nic_codes, clients, replicas, one_way)
+    rate = traffic.requests_per_s * clients.weight * reached  # requests/s per client datacenter
+    src, dst = clients.datacenter, replicas[serving]
+    np.add.at(out, (src, dst), rate * traffic.request_kb * GB_PER_KB)
+    np.add.at(out, (dst, src), rate * traffic.response_kb * GB_PER_KB)
+    if clients.writes > 0 and len(replicas) > 1:
+        copies = rate * clients.writes * traffic.request_kb * GB_PER_KB
+        for other in replicas:
+            keep = dst != other
+            np.add.at(out, (dst[keep], np.full(int(keep.sum()), other)), copies[keep])
+    return out
+
+
 def request_latency(
     world: World,
     network: Network,
@@ -154,12 +206,7 @@ def request_latency(
     if m < clients.at_least or m == 0:
         return None
     one_way = region_latency_ms(world, network) if one_way_ms is None else np.asarray(one_way_ms, dtype=np.float64)
-    c = len(clients.datacenter)
-    p50 = rtt_quantiles_ms(
-        world, network, np.repeat(clients.datacenter, m), np.tile(replicas, c), nic_codes, (0.5,), one_way
-    ).reshape(c, m)
-    serving = np.argmin(p50, axis=1)  # the first of equals: replicas are sorted by datacenter
-    reached = np.isfinite(p50[np.arange(c), serving])
+    serving, reached = nearest_replicas(world, network, nic_codes, clients, replicas, one_way)
 
     # One read component per distinct (serving replica, client region, pair class, client NIC).
     dc_class = datacenter_pair_classes(world, clients.datacenter, replicas[serving])
@@ -250,6 +297,8 @@ class ServiceLatency:
             (k, service_clients(s, world)) for k, s in enumerate(scenario.services) if s.traffic is not None
         ]
         self._cache: dict[tuple, dict[str, PathLatency] | None] = {}
+        self._traffic: list[ServiceTraffic] = [t for k, _ in self.services if (t := scenario.services[k].traffic)]
+        self._traffic_cache: dict[tuple, np.ndarray] = {}
         self._totals = [_Totals() for _ in self.services]
         self.wall_s = 0.0  # wall-clock seconds spent in `observe`
 
@@ -293,6 +342,29 @@ class ServiceLatency:
                         totals.p99_max[path] = max(totals.p99_max.get(path, 0.0), values[1])
         self.wall_s += time.perf_counter() - started
         return columns
+
+    def traffic_gbps(self, time_s: np.ndarray, placements: list[list[np.ndarray]]) -> list[np.ndarray | None] | None:
+        """Per tick, the datacenters × datacenters Gbps of every service's requests (`request_traffic_gbps`) under
+        its placement then; None when no service has a request rate."""
+        sending = [(i, k, c) for i, (k, c) in enumerate(self.services) if self._traffic[i].requests_per_s]
+        if not sending:
+            return None
+        out: list[np.ndarray | None] = []
+        for t in range(len(time_s)):
+            total = np.zeros((self.world.n_datacenters, self.world.n_datacenters))
+            for i, k, clients in sending:
+                replicas = tuple(sorted(np.asarray(placements[k][t], dtype=np.int64).tolist()))
+                fiber_key, one_way = (
+                    (b"", self._default_one_way) if self._fiber is None else self._fiber(float(time_s[t]))
+                )
+                key = (i, replicas, fiber_key)
+                if key not in self._traffic_cache:
+                    self._traffic_cache[key] = request_traffic_gbps(
+                        self.world, self.network, self._nic, clients, self._traffic[i], np.asarray(replicas), one_way
+                    )
+                total += self._traffic_cache[key]
+            out.append(total)
+        return out
 
     def summary(self) -> dict[str, dict[str, dict[str, float | None]]]:
         """Per service, per path: the percentiles of every request of the run (each tick's distribution standing for

@@ -74,12 +74,17 @@ class NetworkStage:
             share = np.where(total[group] > 0, pull / total[group], 0.0)
         return sent[links.flow_src, links.flow_class] * share
 
-    def solve(self, time_s: float, allocated_vcpus: np.ndarray) -> dict[str, np.ndarray]:
-        """One tick: per flow its demand and rate and whether it had a route; per link offered, carried, capacity."""
+    def solve(
+        self, time_s: float, allocated_vcpus: np.ndarray, extra_gbps: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        """One tick: per flow its demand and rate and whether it had a route; per link offered, carried, capacity.
+        `extra_gbps` (datacenters × datacenters) adds traffic of its own between datacenters (services' requests)."""
         links = self.links
         up = self.cuts.up_at(time_s)
         incidence, reachable, _delay = links.routed(up)
         demand = self.demand_gbps(allocated_vcpus)
+        if extra_gbps is not None:
+            demand = demand + extra_gbps[links.flow_src, links.flow_dst]
         routed = np.where(reachable, demand, 0.0)
         rates = max_min_fair(links.capacity_gbps, incidence, routed)
         capacity = links.capacity_gbps.copy()
@@ -93,9 +98,15 @@ class NetworkStage:
             "capacity_gbps": capacity,
         }
 
-    def observe(self, time_s: np.ndarray, interval_s: np.ndarray, allocated_vcpus: np.ndarray) -> dict[str, np.ndarray]:
-        """A chunk's ticks (times, their intervals, datacenter allocated vCPUs tick × datacenter): the `links` rows,
-        and the run's totals brought up to date."""
+    def observe(
+        self,
+        time_s: np.ndarray,
+        interval_s: np.ndarray,
+        allocated_vcpus: np.ndarray,
+        extra_gbps: list[np.ndarray | None] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """A chunk's ticks (times, their intervals, datacenter allocated vCPUs tick × datacenter, and per tick any
+        traffic of services between datacenters): the `links` rows, and the run's totals brought up to date."""
         started = time.perf_counter()
         links, t = self.links, self.totals
         columns: dict[str, list] = {
@@ -106,7 +117,7 @@ class NetworkStage:
             "capacity_gbps": [],
         }
         for i in range(len(time_s)):
-            tick = self.solve(float(time_s[i]), allocated_vcpus[i])
+            tick = self.solve(float(time_s[i]), allocated_vcpus[i], None if extra_gbps is None else extra_gbps[i])
             carried, capacity = tick["carried_gbps"], tick["capacity_gbps"]
             seconds = float(interval_s[i])
             demand, rate = tick["demand_gbps"], tick["rate_gbps"]

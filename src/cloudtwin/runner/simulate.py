@@ -221,13 +221,15 @@ def _store_ticks(store: ResultsStore, run_id: int, run: RunParts, samples: Sampl
     """Append sample rows, the failover's rows up to them (failures, services' state at each row's time) and the
     network's (each link at each tick; each service with traffic, its request latency at each tick)."""
     _store_samples(store, run_id, run.world, samples)
-    if len(samples):
-        links = run.network.observe(samples.time_s, samples.interval_s, samples.datacenter_allocated_vcpus)
-        store.append_rows("links", run_id, links)
+    requests: list[np.ndarray | None] | None = None
     if run.service_latency is not None and run.failover is not None and len(samples):
         placements = run.failover.service_placements(samples.time_s)
         latency = run.service_latency.observe(samples.time_s, samples.interval_s, placements)
         store.append_rows("latency", run_id, latency)
+        requests = run.service_latency.traffic_gbps(samples.time_s, placements)
+    if len(samples):
+        links = run.network.observe(samples.time_s, samples.interval_s, samples.datacenter_allocated_vcpus, requests)
+        store.append_rows("links", run_id, links)
     if run.failover is not None:
         for table, rows in run.failover.take_rows(samples.time_s).items():
             store.append_rows(table, run_id, rows)

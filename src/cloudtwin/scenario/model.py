@@ -263,12 +263,15 @@ class HealthyWhen(Frozen):
 class ServiceTraffic(Frozen):
     """Requests to a service from clients in named regions (`clients`: region -> share, or a list, equal shares);
     `writes`: the share of requests that also wait for a quorum of replicas. Each request goes to the nearest
-    running replica (docs/network.md, "Service latency"). `requests_per_s` is the offered rate; latency does not
-    depend on it (the fabric's latency does not depend on load)."""
+    running replica (docs/network.md, "Service latency"). `requests_per_s` is the offered rate: its requests and
+    responses (and each write's copies to the other replicas) are traffic on the links; latency does not depend
+    on it (the fabric's latency does not depend on load)."""
 
-    requests_per_s: PositiveFloat | None = None
+    requests_per_s: PositiveFloat | None = None  # None: no request traffic on the links (latency only)
     clients: Annotated[list[str], Field(min_length=1)] | dict[str, NonNegFloat]
     writes: Fraction = 0.0
+    request_kb: PositiveFloat = 2.0  # estimate (docs/network.md): a small RPC or HTTP request with its headers
+    response_kb: PositiveFloat = 16.0  # estimate: a typical web API response
 
     @model_validator(mode="after")
     def _shares(self) -> ServiceTraffic:
