@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
-import platform
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from results_md import append_row
+from runs import machine, run_json
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SECTION = "## Failures overhead"
@@ -36,14 +34,8 @@ HEADER = (
 def run_once(preset: str, sets: list[str], folder: Path) -> dict:
     """One `cloudtwin run --preset PRESET --set ... --json` in its own process; its JSON summary."""
     db = folder / f"run-{os.getpid()}.duckdb"
-    cmd = [sys.executable, "-m", "cloudtwin.cli.main", "run", "--preset", preset, "--json", "--db", str(db)]
-    for item in sets:
-        cmd += ["--set", item]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        sys.exit(f"run failed ({done.returncode}): {done.stderr[-2000:]}")
+    s = run_json(preset, sets, db)
     db.unlink(missing_ok=True)
-    s = json.loads(done.stdout)
     if s["vms_interrupted"] != s["vms_restarted"] + s["vms_lost"] + s["vms_waiting"]:
         sys.exit(f"VM counts do not add up: {s}")
     return s
@@ -80,7 +72,6 @@ def main() -> None:
     c = f["failures"]
     rm = f["restart_minutes"]
     p = "-" if rm["p50"] is None else f"{rm['p50']:.1f} / {rm['p99']:.1f}"
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     row = (
         f"| {datetime.date.today()} | {args.preset}, {args.days:g} | {b['wall_s']:.1f} | {f['wall_s']:.1f} |"
         f" {100.0 * (f['wall_s'] / b['wall_s'] - 1.0):+.1f} % | {c['server']} / {c['rack']} / {c['datacenter']} |"

@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
-import platform
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from results_md import append_row
+from runs import machine, run_json
 
 SECTION = "## Network overhead"
 HEADER = (
@@ -31,22 +28,17 @@ HEADER = (
 
 
 def run_once(preset: str, sets: list[str], folder: Path) -> dict:
-    """One `cloudtwin run --preset PRESET --json` in its own process; its JSON summary."""
-    db = folder / f"run-{os.getpid()}.duckdb"
-    cmd = [sys.executable, "-m", "cloudtwin.cli.main", "run", "--preset", preset, "--json", "--db", str(db)]
-    for item in sets:
-        cmd += ["--set", item]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        sys.exit(f"run failed ({done.returncode}): {done.stderr[-2000:]}")
+    """One `cloudtwin run --preset PRESET --json` in its own process: its JSON summary, with the links and ticks
+    its `links` table holds (`_links`, `_ticks`)."""
     import duckdb
 
-    con = duckdb.connect(str(db), read_only=True)
-    links, ticks = con.execute("SELECT count(DISTINCT link), count(DISTINCT time_s) FROM links").fetchone()
-    con.close()
+    db = folder / f"run-{os.getpid()}.duckdb"
+    summary = run_json(preset, sets, db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        summary["_links"], summary["_ticks"] = con.execute(
+            "SELECT count(DISTINCT link), count(DISTINCT time_s) FROM links"
+        ).fetchone()
     db.unlink(missing_ok=True)
-    summary = json.loads(done.stdout)
-    summary["_links"], summary["_ticks"] = links, ticks
     return summary
 
 
@@ -62,11 +54,10 @@ def main() -> None:
     best = min(runs, key=lambda s: s["wall_s"])
     network = best["network"]
     region, peak = max(network["peak_inter_zone_tbps"].items(), key=lambda item: item[1])
-    machine = f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores, Python {platform.python_version()}"
     row = (
         f"| {datetime.date.today()} | {args.preset}, {best['sim_days']:g} | {best['wall_s']:.1f} |"
         f" {best['network_wall_s']:.2f} | {100 * best['network_wall_s'] / best['wall_s']:.2f} % | {best['_links']} |"
-        f" {best['_ticks']} | {peak:.1f} ({region}) | {machine} |"
+        f" {best['_ticks']} | {peak:.1f} ({region}) | {machine()} |"
     )
     print(HEADER)
     print(row)

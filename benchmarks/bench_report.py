@@ -12,28 +12,19 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import platform
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from results_md import append_row
+from runs import cloudtwin, machine
 
 SECTION = "## Report"
 HEADER = (
     "| date | run | metric rows | failure rows | report MB | seconds (best of N) | charts | machine |\n"
     "|---|---|---:|---:|---:|---:|---:|---|"
 )
-
-
-def cloudtwin(*args: str) -> subprocess.CompletedProcess[str]:
-    """`cloudtwin ARGS...` in its own process; exits the benchmark when it fails."""
-    done = subprocess.run([sys.executable, "-m", "cloudtwin.cli.main", *args], capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"cloudtwin {' '.join(args)} failed ({done.returncode}): {done.stderr[-2000:]}")
-    return done
 
 
 def main() -> None:
@@ -64,12 +55,9 @@ def main() -> None:
         metric_rows = con.execute("SELECT count(*) FROM metrics WHERE run_id = ?", [run_id]).fetchone()[0]
         failure_rows = con.execute("SELECT count(*) FROM failures WHERE run_id = ?", [run_id]).fetchone()[0]
     charts = page.count("Plotly.newPlot(")
-    machine = (
-        f"{platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores, Python {platform.python_version()}"
-    )
     row = (
         f"| {datetime.date.today()} | {name}, run {run_id} | {metric_rows:,} | {failure_rows:,} |"
-        f" {len(page.encode()) / 1e6:.1f} | {min(times):.2f} | {charts} | {machine} |"
+        f" {len(page.encode()) / 1e6:.1f} | {min(times):.2f} | {charts} | {machine()} |"
     )
     print(HEADER)
     print(row)

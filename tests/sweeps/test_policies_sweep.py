@@ -13,8 +13,8 @@ import pytest
 from cloudtwin.placement.policies import POLICIES
 from cloudtwin.report.build import write_sweep_report
 from cloudtwin.results import ResultsStore
-from cloudtwin.runner.simulate import WALL_CLOCK_KEYS
 from cloudtwin.sweeps import run_sweep
+from summaries import stable
 
 #: As docs/sweeps.md shows it.
 SPEC: dict[str, Any] = {
@@ -23,25 +23,13 @@ SPEC: dict[str, Any] = {
     "replications": 5,
     "seed": 2014,
 }
-#: Keys of a run's summary (at any depth) that depend on the machine or on where the run is stored, not on the
-#: scenario.
-VOLATILE = ("run_id", *WALL_CLOCK_KEYS)
-
-
-def _stable(value: Any) -> Any:
-    """A summary without its `VOLATILE` keys, at any depth."""
-    if isinstance(value, dict):
-        return {k: _stable(v) for k, v in value.items() if k not in VOLATILE}
-    if isinstance(value, list):
-        return [_stable(v) for v in value]
-    return value
 
 
 def _stored(db: Path) -> dict[tuple[str, int], dict[str, Any]]:
     with ResultsStore(db, read_only=True) as store:
         members = store.sweep_members(1)
         assert len({(m["point_json"], m["replication"]) for m in members}) == len(members) == 25
-        return {(m["point_json"], m["replication"]): _stable(store.get_run(m["run_id"])["summary"]) for m in members}
+        return {(m["point_json"], m["replication"]): stable(store.get_run(m["run_id"])["summary"]) for m in members}
 
 
 @pytest.mark.slow

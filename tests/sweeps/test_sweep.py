@@ -16,11 +16,8 @@ import pytest
 import cloudtwin
 from cli_runner import run_cli
 from cloudtwin.results import ResultsStore
-from cloudtwin.runner.simulate import WALL_CLOCK_KEYS
 from cloudtwin.sweeps import expand, load_spec, run_sweep
-
-#: Keys of a run's summary that depend on the machine or on where the run is stored, not on the scenario.
-VOLATILE = ("run_id", *WALL_CLOCK_KEYS)
+from summaries import stable
 
 SPEC: dict[str, Any] = {
     "base": "small",
@@ -31,17 +28,13 @@ SPEC: dict[str, Any] = {
 }
 
 
-def _stable(summary: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in summary.items() if k not in VOLATILE}
-
-
 def _stored(db: Path) -> dict[tuple[str, int], dict[str, Any]]:
     """(point_json, replication) -> stable summary of every run of the database's sweep(s); no duplicates."""
     with ResultsStore(db, read_only=True) as store:
         members = store.sweep_members(1)
         keys = [(m["point_json"], m["replication"]) for m in members]
         assert len(keys) == len(set(keys)), "a run stored twice"
-        return {key: _stable(store.get_run(m["run_id"])["summary"]) for key, m in zip(keys, members)}
+        return {key: stable(store.get_run(m["run_id"])["summary"]) for key, m in zip(keys, members)}
 
 
 def _write_spec(folder: Path, spec: dict[str, Any]) -> Path:
@@ -67,7 +60,7 @@ def test_runs_equal_direct_runs(swept: Path) -> None:
         for run in runs[::5]:  # 3 of the 12, across points and replications
             direct = cloudtwin.run(cloudtwin.load("small", set={**SPEC["set"], **run.point, "seed": run.seed}))
             run_id = by_key[(run.point_json, run.replication)]
-            assert _stable(store.get_run(run_id)["summary"]) == _stable(direct.to_json())
+            assert stable(store.get_run(run_id)["summary"]) == stable(direct.to_json())
             stored = cloudtwin.api._result(store, run_id, None, None)  # noqa: SLF001 (read back as `open` does)
             assert stored.metrics.drop_columns(["run_id"]).equals(direct.metrics.drop_columns(["run_id"]))
             assert stored.zones == direct.zones and stored.datacenters == direct.datacenters

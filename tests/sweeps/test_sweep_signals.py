@@ -25,9 +25,9 @@ import pytest
 
 import cloudtwin
 from cloudtwin.results import ResultsStore
-from cloudtwin.runner.simulate import WALL_CLOCK_KEYS
 from cloudtwin.sweeps import run_sweep
 from cloudtwin.sweeps.executors import ProcessExecutor
+from summaries import stable
 
 CLI = [sys.executable, "-m", "cloudtwin.cli.main"]
 #: 2 points x 3 replications of 40 simulated days of `small`: about a second a run, a few seconds in all at -j 2.
@@ -39,18 +39,6 @@ SPEC: dict[str, Any] = {
     "seed": 11,
 }
 RUNS = 6
-#: Keys of a run's summary (at any depth) that depend on the machine or on where the run is stored, not on the
-#: scenario.
-VOLATILE = ("run_id", *WALL_CLOCK_KEYS)
-
-
-def _stable(value: Any) -> Any:
-    """A summary without its `VOLATILE` keys, at any depth."""
-    if isinstance(value, dict):
-        return {k: _stable(v) for k, v in value.items() if k not in VOLATILE}
-    if isinstance(value, list):
-        return [_stable(v) for v in value]
-    return value
 
 
 def _stored(db: Path) -> dict[tuple[str, int], dict[str, Any]]:
@@ -61,7 +49,7 @@ def _stored(db: Path) -> dict[tuple[str, int], dict[str, Any]]:
         keys = [(m["point_json"], m["replication"]) for m in members]
         assert len(keys) == len(set(keys)), "a run stored twice"
         summaries = [store.get_run(m["run_id"])["summary"] for m in members]
-    return {key: _stable(summary) for key, summary in zip(keys, summaries, strict=True)}
+    return {key: stable(summary) for key, summary in zip(keys, summaries, strict=True)}
 
 
 @pytest.fixture(scope="module")
