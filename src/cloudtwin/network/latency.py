@@ -28,6 +28,7 @@ from cloudtwin.errors import NetworkError
 from cloudtwin.network.lognormal import LogNormal, method_line, sum_quantiles_ms
 from cloudtwin.network.places import PAIR_CLASSES, PairClass, Place, classify, datacenter_pair_classes
 from cloudtwin.scenario.model import Latency, Network, NicKind, Scenario, ServerType
+from cloudtwin.world.fiber import fiber_one_way_ms
 from cloudtwin.world.geo import region_distance_km, region_latency_ms
 from cloudtwin.world.topology import World
 
@@ -104,7 +105,7 @@ def rtt_quantiles_ms(
 
     nic: one kind for every end, or a code per datacenter (`datacenter_nic_codes`); None: `network.sriov`'s kind.
     propagation_one_way_ms: a (regions × regions) one-way delay to use instead of the great circle (fiber rerouted
-    after a cut); default `region_latency_ms(world, network)`. Pairs are grouped by (class, NIC kinds): the
+    after a cut); default `world.fiber.fiber_one_way_ms(world, network)`, the quickest chains of fiber paths, all up. Pairs are grouped by (class, NIC kinds): the
     distributions are computed once per group and the propagation added per pair, so large n costs little.
     """
     src = np.asarray(src_datacenter, dtype=np.int64)
@@ -187,7 +188,7 @@ def _propagation_rtt_ms(
     world: World, network: Network, src_region: np.ndarray, dst_region: np.ndarray, one_way_ms: np.ndarray | None
 ) -> np.ndarray:
     """2 × the one-way delay between the regions of each pair (0 inside a region)."""
-    one_way = region_latency_ms(world, network) if one_way_ms is None else np.asarray(one_way_ms, dtype=np.float64)
+    one_way = fiber_one_way_ms(world, network) if one_way_ms is None else np.asarray(one_way_ms, dtype=np.float64)
     if one_way.shape != (world.n_regions, world.n_regions):
         raise NetworkError(
             f"propagation_one_way_ms must be regions × regions, {world.n_regions}² (got {one_way.shape})"
@@ -252,6 +253,14 @@ def _nic_lines(network: Network, ends: list[NicKind]) -> list[str]:
 
 def _propagation_line(world: World, network: Network, src_region: int, dst_region: int, rtt_ms: float) -> str:
     distance = float(region_distance_km(world)[src_region, dst_region])
+    direct_ms = float(region_latency_ms(world, network)[src_region, dst_region])
+    if not np.isclose(rtt_ms, 2.0 * direct_ms, rtol=1e-9):  # no direct path: a chain of network.links.fiber paths
+        return (
+            f"propagation: 2 × {rtt_ms / 2:.1f} ms one way over the quickest chain of fiber paths"
+            f" (network.links.fiber; the direct great circle, {distance:,.0f} km, would take {direct_ms:.1f} ms),"
+            f" each path its great circle × {network.path_stretch:g} route factor / {network.fiber_km_per_ms:g}"
+            f" km/ms = {rtt_ms:.1f} ms"
+        )
     return (
         f"propagation: 2 × {distance:,.0f} km great circle (haversine) × {network.path_stretch:g} route factor"
         f" ({_cited(network, 'path_stretch')}) / {network.fiber_km_per_ms:g} km/ms"

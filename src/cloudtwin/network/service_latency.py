@@ -44,7 +44,7 @@ from cloudtwin.network.links import Links
 from cloudtwin.network.lognormal import MONTE_CARLO_SEED
 from cloudtwin.network.places import PAIR_CLASSES, datacenter_pair_classes
 from cloudtwin.scenario.model import Network, Scenario, Service, ServiceTraffic
-from cloudtwin.world.geo import region_latency_ms
+from cloudtwin.world.fiber import fiber_one_way_ms
 from cloudtwin.world.topology import World
 
 #: Draws per mixture component (a client datacenter's reads, or its writes).
@@ -68,7 +68,7 @@ FiberState = Callable[[float], tuple[bytes, np.ndarray]]
 
 def routed_fiber(world: World, network: Network, links: Links, cuts: FiberCuts) -> FiberState:
     """The fiber of a run at any time: the paths up then (`cuts`) and the quickest routes over them (`links`)."""
-    default = region_latency_ms(world, network)
+    default = fiber_one_way_ms(world, network)
 
     def at(time_s: float) -> tuple[bytes, np.ndarray]:
         up = cuts.up_at(time_s)
@@ -205,7 +205,7 @@ def request_latency(
     m = len(replicas)
     if m < clients.at_least or m == 0:
         return None
-    one_way = region_latency_ms(world, network) if one_way_ms is None else np.asarray(one_way_ms, dtype=np.float64)
+    one_way = fiber_one_way_ms(world, network) if one_way_ms is None else np.asarray(one_way_ms, dtype=np.float64)
     serving, reached = nearest_replicas(world, network, nic_codes, clients, replicas, one_way)
 
     # One read component per distinct (serving replica, client region, pair class, client NIC).
@@ -291,7 +291,7 @@ class ServiceLatency:
         self.network = scenario.network
         self._nic = datacenter_nic_codes(scenario, world)
         self._fiber = fiber
-        self._default_one_way = region_latency_ms(world, scenario.network)
+        self._default_one_way = fiber_one_way_ms(world, scenario.network)
         #: (index in scenario.services, its clients), for each service with traffic.
         self.services = [
             (k, service_clients(s, world)) for k, s in enumerate(scenario.services) if s.traffic is not None

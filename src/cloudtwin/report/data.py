@@ -18,7 +18,8 @@ from cloudtwin.errors import ScenarioError
 from cloudtwin.results import ResultsStore
 from cloudtwin.scenario import Scenario, parse_scenario
 from cloudtwin.world import build_world
-from cloudtwin.world.geo import region_distance_km, region_latency_ms
+from cloudtwin.world.fiber import fiber_one_way_ms
+from cloudtwin.world.geo import region_distance_km
 from cloudtwin.world.summary import world_summary
 
 
@@ -44,7 +45,7 @@ class RunData:
     scenario: Scenario
     world: dict[str, Any]  # `world_summary`: totals and the region → zone → datacenter tree
     region_distance_km: np.ndarray  # (regions, regions) great-circle distances
-    region_latency_ms: np.ndarray  # (regions, regions) one-way fiber latency
+    region_latency_ms: np.ndarray  # (regions, regions) one-way fiber latency over the quickest chain of paths
     zones: ZoneSeries
     failures: pa.Table  # the `failures` rows (time_s, level, target, duration_s, vms_affected)
     services: pa.Table  # the `services` rows (time_s, service, healthy_replicas, healthy)
@@ -73,7 +74,7 @@ def read_run(store: ResultsStore, run_id: int) -> RunData:
         scenario=scenario,
         world=world_summary(world),
         region_distance_km=region_distance_km(world),
-        region_latency_ms=region_latency_ms(world, scenario.network),
+        region_latency_ms=fiber_one_way_ms(world, scenario.network),
         zones=_zone_series(store.metrics_frame(run_id, "zone")),
         failures=store.rows_frame("failures", run_id),
         services=store.rows_frame("services", run_id),

@@ -63,3 +63,21 @@ def fiber_graph(world: World, network: Network) -> FiberGraph:
         length_km=np.asarray(length, dtype=np.float64),
         one_way_ms=np.asarray(fiber_latency_ms(length, network.fiber_km_per_ms, network.path_stretch)),
     )
+
+
+def fiber_one_way_ms(world: World, network: Network) -> np.ndarray:
+    """(regions × regions) one-way delay of the quickest chain of fiber paths between regions, every path up
+    (inf where none joins them). With a path between every pair (the default) it is the direct great circle's:
+    on a sphere no detour is shorter."""
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import dijkstra
+
+    fiber = fiber_graph(world, network)
+    n = world.n_regions
+    graph = np.full((n, n), np.inf)
+    for a, b, ms in zip(fiber.region_a, fiber.region_b, fiber.one_way_ms, strict=True):
+        graph[a, b] = graph[b, a] = min(graph[a, b], max(float(ms), 1e-9))  # 0 would read as "no edge"
+    graph[~np.isfinite(graph)] = 0.0
+    delay = np.asarray(dijkstra(csr_array(graph), directed=False))
+    np.fill_diagonal(delay, 0.0)
+    return delay
