@@ -185,3 +185,30 @@ def test_run_reports_network_and_stores_every_link_at_every_tick(tmp_path, capsy
 def test_bad_network_settings_are_named(change: dict, message: str) -> None:
     with pytest.raises(ScenarioError, match=message):
         _scenario(change)
+
+
+def test_latency_between_regions_follows_the_fiber_paths() -> None:
+    """Without an east--eu path, east↔eu latency takes east--west--eu: the latency model's propagation is twice
+    the sum of the two paths' one-way delays (great circle × 1.5 / 200 km/ms, computed here by the spherical law
+    of cosines), and the basis names the chain."""
+    import math
+
+    from cloudtwin.network.latency import pair_latency
+    from cloudtwin.network.places import resolve_place
+
+    sc = _scenario({"network.links.fiber": [{"between": ["east", "west"]}, {"between": ["west", "eu"]}]})
+    world = build_world(sc)
+
+    def one_way_ms(a: tuple[float, float], b: tuple[float, float]) -> float:
+        lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+        central = math.acos(math.sin(lat1) * math.sin(lat2) + math.cos(lat1) * math.cos(lat2) * math.cos(lon2 - lon1))
+        return 6371.0088 * central * 1.5 / 200.0
+
+    east, west, eu = (39.04, -77.49), (45.84, -119.70), (53.35, -6.26)
+    chain = one_way_ms(east, west) + one_way_ms(west, eu)
+    found = pair_latency(sc, world, resolve_place(world, "east"), resolve_place(world, "eu"))
+    direct = pair_latency(
+        _scenario(), build_world(_scenario()), resolve_place(world, "east"), resolve_place(world, "eu")
+    )
+    assert found.rtt_ms["p50"] - direct.rtt_ms["p50"] == pytest.approx(2 * (chain - one_way_ms(east, eu)), rel=1e-3)
+    assert any("quickest chain of fiber paths" in line for line in found.basis)
