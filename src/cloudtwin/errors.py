@@ -82,3 +82,7 @@ class AnalysisError(CloudtwinError, ValueError):
 
 class NetworkError(CloudtwinError, ValueError):
     """A network computation was given impossible inputs (negative capacity, mismatched shapes, no route)."""
+
+
+class PlanError(CloudtwinError):
+    """A capacity plan cannot be made as asked (no years, a workload the fluid model cannot grow)."""

@@ -206,6 +206,9 @@ def test_damaged_layout_is_refused_on_open(db_path: Path, statements: list[str],
 def _downgrade(path: Path, version: int) -> None:
     """Make a new file look as version `version` wrote it: without the columns and tables added since."""
     with duckdb.connect(str(path)) as connection:
+        if version < 6:
+            for table in ("plans", "plan_builds", "plan_months"):
+                connection.execute(f"DROP TABLE {table}")
         if version < 5:
             connection.execute("DROP TABLE links")
             connection.execute("DROP TABLE latency")
@@ -235,7 +238,8 @@ def _old_run(path: Path, status: str) -> None:
 
 def _layout(path: Path) -> dict[str, list[tuple[str, str]]]:
     with duckdb.connect(str(path), read_only=True) as connection:
-        tables = ("runs", "metrics", "places", "sweeps", "sweep_runs", "links", "latency")
+        tables = ("runs", "metrics", "places", "sweeps", "sweep_runs", "links", "latency", "plans", "plan_builds")
+        tables += ("plan_months",)
         return {table: _columns(connection, table) for table in tables}
 
 

@@ -53,6 +53,27 @@ EXPECTED_TABLES = {
     "sweep_runs": ["sweep_id", "point_json", "replication", "run_id"],
     "links": ["run_id", "time_s", "link", "offered_gbps", "carried_gbps", "capacity_gbps"],
     "latency": ["run_id", "time_s", "service", "path", "p50_ms", "p99_ms", "p999_ms"],
+    "plans": [
+        "plan_id",
+        "scenario_name",
+        "scenario_yaml",
+        "scenario_hash",
+        "cloudtwin_version",
+        "created",
+        "years",
+        "plan_json",
+    ],
+    "plan_builds": ["plan_id", "ordered_month", "month", "region", "zone", "datacenter", "servers", "server_vcpus"],
+    "plan_months": [
+        "plan_id",
+        "month",
+        "region",
+        "demand_vcpus",
+        "demand_mean_vcpus",
+        "capacity_vcpus",
+        "capacity_without_largest_zone_vcpus",
+        "n_plus_1_kept",
+    ],
 }
 
 
@@ -78,7 +99,7 @@ def test_schema_created(db_path: Path) -> None:
             *EXPECTED_TABLES,
             "schema_version",
         }
-        assert connection.execute("SELECT version FROM schema_version").fetchall() == [(5,)]
+        assert connection.execute("SELECT version FROM schema_version").fetchall() == [(6,)]
         kinds = dict(
             connection.execute(
                 "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'metrics'"

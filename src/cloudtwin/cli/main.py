@@ -122,6 +122,28 @@ def compare(
 
 
 @app.command()
+def cost(
+    scenario: ScenarioArg = None,
+    preset: PresetOpt = None,
+    set_: SetOpt = None,
+    run: Annotated[
+        str | None,
+        typer.Option("--run", metavar="RUN_ID", help="Price a stored run as it measured: a number, or `latest`."),
+    ] = None,
+    db: Annotated[Path, typer.Option("--db", help="DuckDB results file holding --run.")] = Path("cloudtwin.duckdb"),
+    json_: JsonOpt = False,
+) -> None:
+    """A month of money: the provider's cost and its split, tenants' bills, revenue, margin, rent or build.
+
+    Without --run, at the scenario's expected steady state (no simulation); with --run, as that stored run
+    measured it (docs/economics.md).
+    """
+    from cloudtwin.cli import cost_cmd
+
+    cost_cmd.main(scenario, preset, set_ or [], run, db, json_)
+
+
+@app.command()
 def latency(
     args: Annotated[
         list[str] | None,
@@ -144,6 +166,28 @@ def latency(
     from cloudtwin.cli import latency_cmd
 
     latency_cmd.main(args or [], preset, set_ or [], nic, matrix, json_)
+
+
+@app.command()
+def plan(
+    scenario: ScenarioArg = None,
+    preset: PresetOpt = None,
+    set_: SetOpt = None,
+    years: Annotated[int, typer.Option("--years", help="Years to plan (whole years, 1 to 50).")] = 5,
+    json_: JsonOpt = False,
+    db: DbOpt = Path("cloudtwin.duckdb"),
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Also write the plan's charts to this HTML file (offline).")
+    ] = None,
+) -> None:
+    """Plan capacity for years of growth: datacenters per zone so each region keeps N+1, and where it cannot.
+
+    A fluid model of the scenario's demand (its workloads' peaks, growing) against datacenters ordered a lead time
+    ahead (the `planning:` section); the plan is stored in the results database (docs/planning.md).
+    """
+    from cloudtwin.cli import plan_cmd
+
+    plan_cmd.main(scenario, preset, set_ or [], years, json_, db, report)
 
 
 @app.command()

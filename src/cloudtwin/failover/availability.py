@@ -48,7 +48,7 @@ from cloudtwin.failures.defaults import (
     LEVEL_CODE,
     LEVEL_NAMES,
     ResolvedFailures,
-    resolve_failures,
+    scenario_failures,
 )
 from cloudtwin.failures.distributions import level_params
 from cloudtwin.failures.layout import ServiceLayout, service_layout
@@ -250,7 +250,7 @@ def check_study(scenario: Scenario) -> None:
     problems = []
     if not scenario.services:
         problems.append("services: availability mode needs at least one service (got none)")
-    if not resolve_failures(scenario.failures).any_level:
+    if not scenario_failures(scenario).any_level:
         problems.append(
             "failures: availability mode needs random failures: `failures: default` or a server, rack,"
             " datacenter, zone or region level (injections alone play no part)"
@@ -270,7 +270,7 @@ def availability_study(
 ) -> list[ServiceAvailability]:
     """Every service of `scenario` on `world`, in scenario order; ScenarioError if there is nothing to study."""
     check_study(scenario)
-    failures = resolve_failures(scenario.failures)
+    failures = scenario_failures(scenario)
     layouts = [service_layout(s, world, f"services[{i}]") for i, s in enumerate(scenario.services)]
     type_vcpus, type_memory_mib = instance_type_sizes(scenario)
     type_index = {name: i for i, name in enumerate(scenario.instance_types)}

@@ -43,7 +43,7 @@ from cloudtwin.failures import (
     LEVEL_NAMES,
     FailureEvents,
     FailureSampler,
-    resolve_failures,
+    scenario_failures,
 )
 from cloudtwin.failures.defaults import DATACENTER, RACK, SERVER, ZONE
 from cloudtwin.scenario.model import Scenario
@@ -78,7 +78,7 @@ class Failover:
     """Failures, repairs and restarts of one run on one engine (see the module docstring)."""
 
     def __init__(self, engine: Engine, world: World, scenario: Scenario, seed: np.random.SeedSequence) -> None:
-        resolved = resolve_failures(scenario.failures)
+        resolved = scenario_failures(scenario)
         self._engine = engine
         self._world = world
         self._sampler = (

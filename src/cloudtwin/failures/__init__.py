@@ -1,6 +1,7 @@
 """What fails: per-level failure processes sampled into the failure event table.
 
 resolve_failures(scenario.failures)       defaults (cited in `defaults`) merged with the scenario's levels
+scenario_failures(scenario)               the same, servers failing at their server type's annual_failure_rate
 FailureSampler(failures, world, seed)     the failure event table, `events_until(t_s)` chunk by chunk
 sample_failures(failures, world, t, seed) the whole table up to t in one call
 """
@@ -12,6 +13,7 @@ from cloudtwin.failures.defaults import (
     LEVEL_NAMES,
     ResolvedFailures,
     resolve_failures,
+    scenario_failures,
 )
 from cloudtwin.failures.events import FailureEvents
 from cloudtwin.failures.sampling import BLOCK_S, FailureSampler, sample_failures
@@ -27,4 +29,5 @@ __all__ = [
     "injection_events",
     "resolve_failures",
     "sample_failures",
+    "scenario_failures",
 ]

@@ -28,8 +28,10 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from cloudtwin.errors import FailureModelError
 from cloudtwin.scenario.checks import FIBER_PREFIX
-from cloudtwin.scenario.model import FailureLevel, Failures, Injection, Restart
+from cloudtwin.scenario.expand import expand_world
+from cloudtwin.scenario.model import FailureLevel, Failures, Injection, Restart, Scenario
 
 LevelName = Literal["server", "rack", "datacenter", "zone", "region"]
 
@@ -147,3 +149,49 @@ def resolve_failures(failures: Failures | Literal["default"] | None) -> Resolved
     return ResolvedFailures(
         levels=levels, inject=world, restart=failures.restart, fiber=failures.fiber, fiber_inject=fiber
     )
+
+
+def scenario_failures(scenario: Scenario) -> ResolvedFailures:
+    """`resolve_failures(scenario.failures)`, with the servers failing at their server type's `annual_failure_rate`
+    where it is given: the server level's mean up time becomes DAYS_PER_YEAR / rate (its repair time and
+    distribution kept, the default's when the scenario names no server level). Nothing fails with `failures: null`.
+
+    A world has one server failure level, so the server types its datacenters use must agree on a rate (or give
+    none); a FailureModelError names them otherwise.
+    """
+    resolved = resolve_failures(scenario.failures)
+    if scenario.failures is None:
+        return resolved
+    rate = server_failure_rate(scenario)
+    if rate is None:
+        return resolved
+    base = resolved.levels.get("server", DEFAULT_LEVELS["server"])
+    levels = {**resolved.levels, "server": base.model_copy(update={"mttf_days": DAYS_PER_YEAR / rate})}
+    return ResolvedFailures(
+        levels={name: levels[name] for name in LEVEL_NAMES if name in levels},
+        inject=resolved.inject,
+        restart=resolved.restart,
+        fiber=resolved.fiber,
+        fiber_inject=resolved.fiber_inject,
+    )
+
+
+def server_failure_rate(scenario: Scenario) -> float | None:
+    """The `annual_failure_rate` the server types in use carry (None when none does); FailureModelError when two
+    types in use carry different ones, or one carries a rate and another none."""
+    used = dict.fromkeys(
+        dc.server_type
+        for region in expand_world(scenario).world.regions
+        for zone in region.zones
+        if isinstance(zone.datacenters, list)
+        for dc in zone.datacenters
+    )
+    rates = {name: scenario.server_types[name].annual_failure_rate for name in used if name in scenario.server_types}
+    distinct = set(rates.values())
+    if len(distinct) > 1:
+        shown = ", ".join(f"`{name}` {rate}" for name, rate in rates.items())
+        raise FailureModelError(
+            "server_types: the world has one server failure level, so the server types its datacenters use must"
+            f" carry the same annual_failure_rate, or none (got {shown})"
+        )
+    return next(iter(distinct), None)

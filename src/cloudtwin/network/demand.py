@@ -87,3 +87,12 @@ def zone_traffic(scenario: Scenario) -> ZoneTraffic:
 
 def _shares(traffic: Traffic) -> np.ndarray:
     return np.array([traffic.cross_datacenter, traffic.cross_zone, traffic.cross_region], dtype=np.float64)
+
+
+def cross_region_gbps_per_vcpu(scenario: Scenario) -> np.ndarray:
+    """Per zone, the Gbps each allocated vCPU sends to other regions at the zone's traffic profile (what economics
+    bills as data transfer between regions); 0 in a world of one region, where that share stays inside."""
+    profile = zone_traffic(scenario)
+    if len(scenario.world.regions) < 2:
+        return np.zeros(len(profile.gbps_per_vcpu))
+    return profile.gbps_per_vcpu * profile.shares[:, CLASSES.index("cross_region")]

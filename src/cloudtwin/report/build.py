@@ -15,7 +15,7 @@ from cloudtwin.results import ResultsStore
 from cloudtwin.version import __version__
 
 #: The modules whose `@run_section`s make a run's report, in page order (within one, in the order they register).
-RUN_SECTION_MODULES = ("cloudtwin.report.run_charts", "cloudtwin.report.network_charts")
+RUN_SECTION_MODULES = ("cloudtwin.report.run_charts", "cloudtwin.report.network_charts", "cloudtwin.report.cost_charts")
 for _module in RUN_SECTION_MODULES:
     importlib.import_module(_module)
 

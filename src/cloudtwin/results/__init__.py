@@ -1,6 +1,6 @@
 """The results database: every run appends to one DuckDB file (default `cloudtwin.duckdb`, CLI `--db PATH`).
 
-Tables (schema version 4, see `cloudtwin.results.schema`):
+Tables (schema version 6, see `cloudtwin.results.schema`; docs/results.md describes each column):
 
 - `runs`: run_id (increasing), scenario_name, scenario_yaml (the resolved scenario), scenario_hash,
   seed, cloudtwin_version, started (TIMESTAMP, UTC), wall_s, events,
@@ -22,6 +22,8 @@ Tables (schema version 4, see `cloudtwin.results.schema`):
 - `sweeps`: sweep_id, spec_hash (sha256 of the expanded spec), spec_yaml, created (UTC); and `sweep_runs`, one
   row per finished run of a sweep: sweep_id, point_json (the axis point), replication, run_id. New in version 4;
   a sweep's run is stored whole, with its `sweep_runs` row, in one transaction (`store.store_finished_run`).
+- `links`, `latency` (version 5): the network at each tick. `plans`, `plan_builds`, `plan_months` (version 6):
+  capacity plans of `cloudtwin plan`, keyed by plan_id, not run_id (`ResultsStore.add_plan`).
 - `schema_version`: one row, the version the file was written with (older files are migrated on a writable
   open; read-only, version 2 reads as it is). A file at another version, or missing a table or a column of its
   version, is refused as it opens, before anything is simulated.

@@ -11,8 +11,8 @@ import pyarrow as pa
 
 from cloudtwin.errors import ResultsError
 
-SCHEMA_VERSION = 5  # 2: metrics.interval_s, the places table; 3: runs.host, runs.pid, runs.heartbeat;
-# 4: the sweeps and sweep_runs tables; 5: the links and latency tables
+SCHEMA_VERSION = 6  # 2: metrics.interval_s, the places table; 3: runs.host, runs.pid, runs.heartbeat;
+# 4: the sweeps and sweep_runs tables; 5: the links and latency tables; 6: plans, plan_builds, plan_months
 #: The oldest version this build migrates; a file at an older one (or 0, or none) is refused.
 OLDEST_VERSION = 1
 #: The oldest version a read-only open reads as it is (its missing columns read NULL); older files need migrating.
@@ -140,14 +140,48 @@ SWEEP_TABLES: dict[str, dict[str, str]] = {
     },
 }
 
+# Capacity plans (new in version 6): a plan of `cloudtwin plan`, its builds and its regions month by month.
+PLAN_TABLES: dict[str, dict[str, str]] = {
+    "plans": {
+        "plan_id": "BIGINT",  # increasing, from 1
+        "scenario_name": "VARCHAR",
+        "scenario_yaml": "VARCHAR",  # the resolved scenario, `planning:` and `growth:` included
+        "scenario_hash": "VARCHAR",
+        "cloudtwin_version": "VARCHAR",
+        "created": "TIMESTAMP",  # UTC
+        "years": "BIGINT",
+        "plan_json": "VARCHAR",  # the object `cloudtwin plan --json` prints
+    },
+    "plan_builds": {  # one row per datacenter ordered (or in flight) in the plan
+        "plan_id": "BIGINT",
+        "ordered_month": "BIGINT",  # negative: in flight before the plan's month 0
+        "month": "BIGINT",  # the first month it serves (0-based; past the plan's end for a late order)
+        "region": "VARCHAR",
+        "zone": "VARCHAR",
+        "datacenter": "VARCHAR",
+        "servers": "BIGINT",
+        "server_vcpus": "BIGINT",  # vCPUs of each of its servers
+    },
+    "plan_months": {  # one row per region and month of the plan
+        "plan_id": "BIGINT",
+        "month": "BIGINT",
+        "region": "VARCHAR",
+        "demand_vcpus": "DOUBLE",  # the month's peak
+        "demand_mean_vcpus": "DOUBLE",
+        "capacity_vcpus": "BIGINT",
+        "capacity_without_largest_zone_vcpus": "BIGINT",
+        "n_plus_1_kept": "BOOLEAN",
+    },
+}
+
 TABLES: dict[str, dict[str, str]] = {
     "runs": RUNS_COLUMNS,
     "metrics": {**METRICS_KEY_COLUMNS, **METRIC_VALUE_COLUMNS, **METRIC_TICK_COLUMNS},
     **{name: {"run_id": "BIGINT", **columns} for name, columns in ROW_TABLES.items()},
 }
 
-#: Every table of the file: a run's tables (`TABLES`, what `export` writes for a run), then the sweeps'.
-LAYOUT: dict[str, dict[str, str]] = {**TABLES, **SWEEP_TABLES}
+#: Every table of the file: a run's tables (`TABLES`, what `export` writes for a run), then the sweeps' and plans'.
+LAYOUT: dict[str, dict[str, str]] = {**TABLES, **SWEEP_TABLES, **PLAN_TABLES}
 
 
 def _create_table(table: str) -> str:
@@ -178,6 +212,7 @@ MIGRATIONS: dict[int, list[str]] = {
     ],
     3: [_create_table(table) for table in SWEEP_TABLES],  # empty: no run stored before them is part of a sweep
     4: [_create_table("links"), _create_table("latency")],  # empty: runs stored before them had no network
+    5: [_create_table(table) for table in PLAN_TABLES],  # empty: no plan was stored before them
 }
 
 # version -> the columns each table gained in it (a whole table when all its columns are listed).
@@ -186,6 +221,7 @@ ADDED_IN: dict[int, dict[str, tuple[str, ...]]] = {
     3: {"runs": ("host", "pid", "heartbeat")},
     4: {table: tuple(columns) for table, columns in SWEEP_TABLES.items()},
     5: {table: tuple(TABLES[table]) for table in ("links", "latency")},
+    6: {table: tuple(columns) for table, columns in PLAN_TABLES.items()},
 }
 
 _HINT = " — pass another --db"

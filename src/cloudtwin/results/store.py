@@ -25,6 +25,7 @@ from cloudtwin.results.columns import (
 from cloudtwin.results.importing import FinishedRun, SweepMember, find_or_add_sweep, insert_finished_run
 from cloudtwin.results.liveness import LIVENESS_COLUMNS, effective, resolve_stale_runs, this_process, utc_now
 from cloudtwin.results.opening import check_location, is_storage_failure, one_line, open_problem, storage_error
+from cloudtwin.results.plans import PlanRecord, insert_plan
 from cloudtwin.results.schema import (
     ARROW_TYPES,
     METRIC_LEVELS,
@@ -345,6 +346,11 @@ class ResultsStore:
         """The id of the sweep identified by `spec_hash`, recorded with its spec if it is new."""
         with self._transaction("record the sweep") as connection:
             return find_or_add_sweep(connection, spec_hash, spec_yaml, utc_now())
+
+    def add_plan(self, plan: PlanRecord) -> int:
+        """Store a capacity plan (its row, builds and months) in one transaction; its plan id."""
+        with self._transaction("store the plan") as connection:
+            return insert_plan(connection, plan, utc_now())
 
     def sweep_members(self, sweep_id: int) -> list[dict[str, Any]]:
         """The finished runs of sweep `sweep_id`, by run id: point_json, replication, run_id."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from cloudtwin.failures import resolve_failures
+from cloudtwin.failures import scenario_failures
 from cloudtwin.runner.speed import Kind, Speed, measured_speed
 from cloudtwin.scenario import Scenario, world_totals
 from cloudtwin.scenario.model import (
@@ -242,7 +242,7 @@ def _failure_events(scenario: Scenario, horizon_s: float) -> float:
         "zone": totals.zones,
         "region": totals.regions,
     }
-    resolved = resolve_failures(scenario.failures)
+    resolved = scenario_failures(scenario)
     events = 2.0 * len(resolved.inject)
     for name, level in resolved.levels.items():
         events += 2.0 * components[name] * horizon_s / failure_cycle_s(level)

@@ -26,7 +26,7 @@ from cloudtwin.failover.availability import (
     check_study_size,
 )
 from cloudtwin.failover.replicas import replica_fit_problem
-from cloudtwin.failures import resolve_failures
+from cloudtwin.failures import scenario_failures
 from cloudtwin.failures.distributions import level_params
 from cloudtwin.failures.layout import service_layout, target_zones
 from cloudtwin.failures.targets import injection_events
@@ -145,7 +145,7 @@ def _events_per_replication_year(scenario: Scenario, world: World) -> float:
     failure cycle. The kernel also follows the racks and servers a restarted replica moves to: x2 for those."""
     if scenario.failures is None:
         return 0.0
-    resolved = resolve_failures(scenario.failures)
+    resolved = scenario_failures(scenario)
     total = 0.0
     for k, service in enumerate(scenario.services):
         layout = service_layout(service, world, key=f"services[{k}]")
@@ -180,7 +180,7 @@ def _failure_problems(scenario: Scenario, world: World) -> None:
     """Failure levels with no finite time scale or a server burst, and injections naming no part of the world."""
     if scenario.failures is None:
         return
-    resolved = resolve_failures(scenario.failures)
+    resolved = scenario_failures(scenario)
     level_params(resolved.levels)
     injection_events(resolved.inject, world)
 

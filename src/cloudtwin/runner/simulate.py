@@ -17,10 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
+from cloudtwin.economics import run_headline
 from cloudtwin.engine import Counters, Engine, Samples
 from cloudtwin.engine.warmup import compile_engine
 from cloudtwin.failover import Failover, RestartStats, failure_summary
 from cloudtwin.failures import LEVEL_NAMES
+from cloudtwin.network.demand import cross_region_gbps_per_vcpu
 from cloudtwin.network.service_latency import ServiceLatency, routed_fiber
 from cloudtwin.network.stage import NetworkStage
 from cloudtwin.results import ROW_TABLES, ResultsStore, run_guard
@@ -186,6 +188,9 @@ def simulate(
             wall_s = time.perf_counter() - wall0
             outcome = _outcome(run_id, scenario, world, counters, wall_s, run.failure_summary())
             outcome.summary["network"] = run.network.summary()
+            outcome.summary["economics"] = run_headline(
+                scenario, outcome.summary, store, run_id, cross_region_gbps_per_vcpu(scenario)
+            )
             outcome.summary["network_wall_s"] = run.network.totals.wall_s
             if run.service_latency is not None:
                 _add_service_latency(outcome.summary, run.service_latency)

@@ -58,8 +58,11 @@ class ServerType(Frozen):
     cpu: str | None = None
     nic: NicKind | None = None  # None: the network section's `sriov` decides (true: sr-iov, false: paravirtual)
     description: str | None = None
-    power_watts: PositiveFloat | None = None
-    price_usd: NonNegFloat | None = None
+    power_watts: PositiveFloat | None = None  # critical power provisioned per server (economics, planning)
+    price_usd: NonNegFloat | None = None  # purchase price (economics: amortised over `server_amortization_years`)
+    #: Share of these servers that need a repair in a year. When set (and failures are on), it is the servers' rate
+    #: of failure: the server level's mttf_days = 365.25 / rate (docs/economics.md, "Custom against commodity").
+    annual_failure_rate: Annotated[float, Field(gt=0, le=1), Number] | None = None
 
 
 #: EC2's 2014 "network performance" classes (the instance-type tables name no figure).
@@ -436,8 +439,53 @@ class Network(Frozen):
 class Growth(Frozen):
     """Year-on-year demand growth, as fractions (0.99 = +99 %/yr), used by capacity planning."""
 
-    compute_per_year: Annotated[float, Field(gt=-1), Number] = 0.0
+    #: None: each Poisson workload grows at its own `arrivals.growth_per_year` (what a run simulates); a number
+    #: overrides them all in a plan (docs/planning.md).
+    compute_per_year: Annotated[float, Field(gt=-1), Number] | None = None
     storage_per_year: Annotated[float, Field(gt=-1), Number] = 0.0
+
+
+class Planning(Frozen):
+    """How `cloudtwin plan` grows capacity: when a datacenter is ordered, how big it is, how long it takes to land.
+
+    Each default's source is in docs/planning.md; `estimate` there (and here) where none is published.
+    """
+
+    lead_time_months: Annotated[int, Field(ge=0, le=120), Number] = 12  # estimate: low end of 12-18 months' build
+    target_utilization: Annotated[float, Field(gt=0, le=1), Number] = 0.80  # estimate: top of DESIGN.md's 60-80 %
+    n_plus_1_utilization: Annotated[float, Field(gt=0, le=1), Number] = 1.0  # definition: peak fits without a zone
+    start: Literal["steady", "empty"] = "steady"  # steady: the lead time's builds are already in flight
+    datacenter_servers: PositiveInt | None = None  # None: the mean of the region's datacenters, whole racks
+    datacenter_power_mw: PositiveFloat = 30.0  # Hamilton: "between 25 and 30 megawatts" (DCK, 2015)
+    server_power_watts: PositiveFloat | None = None  # None: the server type's power_watts, else 375 (3 MW / 8,000)
+    vcpus_per_server_growth_per_year: Annotated[float, Field(ge=0), Number] = 0.26  # estimate: 36 -> 72 in ~3 yr
+    weekly_peak_factor: Annotated[float, Field(ge=1), Number] = 1.0  # the workloads have no weekly cycle
+
+
+# --------------------------------------------------------------------------- economics
+
+
+class Economics(Frozen):
+    """What the provider's datacenters cost and what tenants pay beyond instance-hours (`cloudtwin cost`).
+
+    Defaults: J. Hamilton's data center cost model ("Overall Data Center Costs", Perspectives, 2010; "Cost of Power in
+    Large-Scale Data Centers", 2008); the source of each, or `estimate` and why, in docs/economics.md.
+    """
+
+    server_amortization_years: PositiveFloat = 3.0  # Hamilton 2010: servers "typically in the three year range"
+    network_amortization_years: PositiveFloat = 4.0  # estimate: network gear outlives a server generation
+    facility_amortization_years: PositiveFloat = 15.0  # Hamilton 2010: "10 to 15 years"; his 2008 model: 15
+    cost_of_money_per_year: Annotated[float, Field(ge=0, le=1), Number] = 0.05  # Hamilton 2008/2010 models: 5 %
+    facility_usd_per_watt: NonNegFloat = 200.0 / 15.0  # Hamilton 2008: ~$200M for a 15 MW (critical) facility
+    power_distribution_cooling_share: Fraction = 0.82  # of facility cost; Belady & Manos, quoted by Hamilton 2008
+    pue: Annotated[float, Field(ge=1), Number] = 1.45  # Hamilton 2010 model
+    power_usd_per_kwh: NonNegFloat = 0.07  # Hamilton 2008 and 2010 models
+    average_load_fraction: Fraction = 0.80  # Hamilton 2008: average draw, 80 % of the critical load provisioned
+    server_price_usd: NonNegFloat = 1450.0  # for server types without `price_usd`; Hamilton 2010 model
+    server_power_watts: PositiveFloat = 8e6 / 47_500  # for types without `power_watts`: 8 MW / 47,500 servers
+    network_usd_per_server: NonNegFloat = 250.0  # estimate: a $5,000 ToR switch per 40 servers, x2 for the layers above
+    inter_region_usd_per_gb: NonNegFloat = 0.02  # EC2 data transfer to another region (docs/economics.md)
+    rent_or_build_years: PositiveFloat = 3.0  # the horizon of rent or build: one server amortisation
 
 
 # --------------------------------------------------------------------------- scenario
@@ -459,6 +507,8 @@ class Scenario(Frozen):
     failures: Literal["default"] | Failures | None = None
     network: Network = Network()
     growth: Growth = Growth()
+    planning: Planning = Planning()
+    economics: Economics = Economics()
     #: Where the scenario was read from (key path -> line), so later checks can name file and line.
     _source: object = PrivateAttr(default=None)
 
