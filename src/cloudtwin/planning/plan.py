@@ -22,10 +22,6 @@ from cloudtwin.world import World, build_world
 
 #: The longest plan (years): 50 years of +99 %/yr is already 10^15 times today's demand.
 YEARS_MAX = 50
-#: Watts a server draws when neither `planning.server_power_watts` nor its type's `power_watts` says: 3 MW for the
-#: 8,000 servers of the datacenter AWS first tested its own network gear in (T. P. Morgan, "A Rare Peek Into The
-#: Massive Scale of AWS", EnterpriseTech, 14 Nov 2014; the seed: "Amazon spun up 8000 servers to test").
-DEFAULT_SERVER_POWER_WATTS = 3e6 / 8000
 
 #: The seed's claim that the first plan year is held against.
 SEED_CLAIM = (
@@ -266,7 +262,7 @@ def _supplies(scenario: Scenario, world: World) -> tuple[list[RegionSupply], lis
         newest = int(types[np.argmax(world.server_type_vcpus[types])])
         type_name = world.server_type_names[newest]
         watts = settings.server_power_watts or scenario.server_types[type_name].power_watts
-        watts = watts or DEFAULT_SERVER_POWER_WATTS
+        watts = watts or scenario.economics.server_power_watts  # one fallback for planning and the cost model
         powered = int(settings.datacenter_power_mw * 1e6 // watts)
         if powered < 1:
             raise PlanError(

@@ -457,7 +457,7 @@ class Planning(Frozen):
     start: Literal["steady", "empty"] = "steady"  # steady: the lead time's builds are already in flight
     datacenter_servers: PositiveInt | None = None  # None: the mean of the region's datacenters, whole racks
     datacenter_power_mw: PositiveFloat = 30.0  # Hamilton: "between 25 and 30 megawatts" (DCK, 2015)
-    server_power_watts: PositiveFloat | None = None  # None: the server type's power_watts, else 375 (3 MW / 8,000)
+    server_power_watts: PositiveFloat | None = None  # None: the server type's, else `economics.server_power_watts`
     vcpus_per_server_growth_per_year: Annotated[float, Field(ge=0), Number] = 0.26  # estimate: 36 -> 72 in ~3 yr
     weekly_peak_factor: Annotated[float, Field(ge=1), Number] = 1.0  # the workloads have no weekly cycle
 
