@@ -15,6 +15,7 @@ import pytest
 
 import cloudtwin
 from cli_runner import run_cli
+from cloudtwin.api.results import result_of
 from cloudtwin.results import ResultsStore
 from cloudtwin.sweeps import expand, load_spec, run_sweep
 from summaries import stable
@@ -61,7 +62,7 @@ def test_runs_equal_direct_runs(swept: Path) -> None:
             direct = cloudtwin.run(cloudtwin.load("small", set={**SPEC["set"], **run.point, "seed": run.seed}))
             run_id = by_key[(run.point_json, run.replication)]
             assert stable(store.get_run(run_id)["summary"]) == stable(direct.to_json())
-            stored = cloudtwin.api._result(store, run_id, None, None)  # noqa: SLF001 (read back as `open` does)
+            stored = result_of(store, run_id, None, None)  # read back as `open` does
             assert stored.metrics.drop_columns(["run_id"]).equals(direct.metrics.drop_columns(["run_id"]))
             assert stored.zones == direct.zones and stored.datacenters == direct.datacenters
 

@@ -1,57 +1,25 @@
-"""The Python API: load a scenario, run it, read a stored run back, all as typed, frozen objects.
-
-    import cloudtwin
-    sc = cloudtwin.load("small", set={"horizon.days": 0.5})   # a preset name or a scenario file
-    res = cloudtwin.run(sc)                                     # in memory; db="runs.duckdb" to keep it
-    res.refused_fraction, res.zones, res.metrics                # typed fields; tables as pyarrow Tables
-    res2 = cloudtwin.run(sc.with_({"placement.policy": "power-of-two"}))   # validated like --set
-    cloudtwin.open("runs.duckdb")                               # the latest run stored there, as a RunResult
-
-`import cloudtwin` reaches this module only when one of its names is used, and this module
-imports the runner (numba) and the results store (duckdb) only inside `load`, `run` and `open`.
-"""
+"""A run's result as typed, frozen objects: its figures per zone, datacenter and service, and the whole run, read
+back from the results database (`result_of`)."""
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from cloudtwin.errors import ResultsError, ScenarioError
-from cloudtwin.presets import preset_names
-from cloudtwin.scenario import Scenario, load_preset, load_scenario
+from cloudtwin.errors import ResultsError
+from cloudtwin.scenario import Scenario
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from cloudtwin.economics import CostReport
-    from cloudtwin.planning import Plan
     from cloudtwin.results import ResultsStore
     from cloudtwin.runner import RunOutcome
-
-__all__ = [
-    "CostReport",
-    "DatacenterFigures",
-    "RunResult",
-    "ServiceFigures",
-    "ZoneFigures",
-    "cost",
-    "load",
-    "open",
-    "plan",
-    "run",
-    "sweep",
-    "write_report",
-]
-
-#: A run's progress callback: (simulated seconds done, events so far), called after each chunk.
-Progress = Callable[[float, int], None]
 
 
 @dataclass(frozen=True)
@@ -155,6 +123,8 @@ class RunResult:
         """Write this run's HTML report (`cloudtwin.write_report`); only a run kept in a results database has one."""
         if self.db is None:
             raise ResultsError("this run was not kept: run it with db=PATH to write its report")
+        from cloudtwin.api.studies import write_report
+
         return write_report(self.db, self.run_id, output)
 
     def load_scenario(self) -> Scenario:
@@ -176,233 +146,10 @@ class RunResult:
         return pa.Table.from_pylist([asdict(d) for d in self.datacenters])
 
 
-# --------------------------------------------------------------------------- load
-
-
-def load(name_or_path: str | os.PathLike[str], set: Mapping[str, object] | None = None) -> Scenario:
-    """A preset (by name) or a scenario file, with `set` (dotted key -> value) applied exactly as `--set`.
-
-    Bad input is a ScenarioError naming the file, key and line; a scenario this machine cannot hold in
-    memory is refused here, as by the command line.
-    """
-    from cloudtwin.runner.preflight import check_memory
-
-    values = _changes(set)
-    if isinstance(name_or_path, str) and name_or_path in preset_names():
-        scenario = load_preset(name_or_path, values=values)
-    elif isinstance(name_or_path, str) and not _looks_like_file(name_or_path):
-        scenario = load_preset(name_or_path, values=values)  # unknown: the preset list, with a did-you-mean
-    else:
-        scenario = load_scenario(Path(name_or_path), values=values)
-    check_memory(scenario)
-    return scenario
-
-
-def _looks_like_file(text: str) -> bool:
-    """A string that names a file rather than a preset: it exists, has a separator or a YAML suffix."""
-    return os.path.exists(text) or os.sep in text or "/" in text or text.endswith((".yaml", ".yml"))
-
-
-def _changes(changes: Mapping[str, object] | None) -> dict[str, object]:
-    """`set=` as a dict; anything but a mapping is a ScenarioError saying what to pass."""
-    if changes is None:
-        return {}
-    if not isinstance(changes, Mapping):
-        raise ScenarioError(
-            f"`set` must be a mapping of dotted keys to values, like {{'horizon.days': 2}} "
-            f"(got {type(changes).__name__})"
-        )
-    return dict(changes)
-
-
-# --------------------------------------------------------------------------- run
-
-
-def run(
-    scenario: Scenario,
-    db: str | Path | None = None,
-    progress: Progress | None = None,
-    *,
-    status: Callable[[str], None] | None = None,
-) -> RunResult:
-    """Simulate `scenario` for its horizon; the result holds its figures and tables and outlives the run.
-
-    `db`: a results database (DuckDB file) to append the run to; None keeps nothing (a temporary file,
-    removed). `progress(simulated_s, events)` is called after each chunk, `status(message)` for status lines.
-    The run's preflight (as `cloudtwin validate`) refuses, with a ScenarioError, a run that would fail or that
-    this machine could not finish (memory, or longer than `CLOUDTWIN_MAX_RUN_HOURS` at its measured speed).
-    """
-    from cloudtwin.runner import simulate
-    from cloudtwin.runner.preflight import preflight
-
-    if not isinstance(scenario, Scenario):
-        raise ScenarioError(f"`scenario` must be a Scenario (from cloudtwin.load), not {type(scenario).__name__}")
-    checked = preflight(scenario)  # what `cloudtwin validate` checks: refused here, before any database is touched
-    if db is not None:
-        outcome = simulate(scenario, db, progress=progress, status=status, checked=checked)
-        return _read_back(Path(db), outcome.run_id, outcome, keep_path=True)
-    with tempfile.TemporaryDirectory(prefix="cloudtwin-") as folder:
-        path = Path(folder) / "run.duckdb"
-        outcome = simulate(scenario, path, progress=progress, status=status, checked=checked)
-        return _read_back(path, outcome.run_id, outcome, keep_path=False)
-
-
-def _read_back(path: Path, run_id: int, outcome: RunOutcome, keep_path: bool) -> RunResult:
-    """The run's result: its stored summary and tables, with the engine's exact zone and datacenter figures."""
-    from cloudtwin.results import ResultsStore
-
-    with ResultsStore(path, read_only=True) as store:
-        return _result(store, run_id, outcome, str(store.path) if keep_path else None)
-
-
-# --------------------------------------------------------------------------- sweep
-
-
-def sweep(
-    spec: str | os.PathLike[str] | Mapping[str, Any],
-    db: str | Path | None = None,
-    jobs: int | None = None,
-    ray: str | None = None,
-) -> pa.Table:
-    """Run a sweep (a spec file, or the same as a mapping; see `cloudtwin.sweep`) and return a row per axis point:
-    the axis columns, then `<metric>_mean`, `<metric>_ci_low`, `<metric>_ci_high` (95 % over replications).
-
-    `db`: a results database to store the runs in (running the same spec again there resumes it); None keeps
-    nothing. `jobs`: local worker processes (default one per core); `ray`: "auto" or a Ray cluster address.
-    """
-    from cloudtwin.sweeps.sweep import sweep_table
-
-    return sweep_table(spec, db, jobs=jobs, ray=ray)
-
-
-# --------------------------------------------------------------------------- cost
-
-
-def cost(
-    scenario: Scenario | str | os.PathLike[str] | None = None,
-    *,
-    db: str | os.PathLike[str] | None = None,
-    run_id: int | Literal["latest"] | None = None,
-    set: Mapping[str, object] | None = None,
-) -> CostReport:
-    """A month of the cloud's money, as `cloudtwin cost` shows it: the provider's cost built from its parts (its
-    split an output), each tenant's bill, revenue, margin, cost per vCPU-hour, rent or build per workload.
-
-    `scenario` (a Scenario, a preset name or a scenario file, with `set` applied as by `load`): priced at its
-    expected steady state, with no simulation. `db` (and `run_id`, default the latest finished run): priced as that
-    stored run measured it, with the scenario stored with the run (`set` applied to it: the same run under other
-    prices). `.to_json()` is exactly `cloudtwin cost --json`'s object.
-    """
-    from cloudtwin.economics import expected_cost
-    from cloudtwin.network.demand import cross_region_gbps_per_vcpu
-
-    if db is not None:
-        if scenario is not None:
-            raise ScenarioError("give a scenario or a stored run (`db`), not both: a run is priced with its own")
-        return stored_cost(db, run_id, values=_changes(set))
-    if run_id is not None:
-        raise ScenarioError("`run_id` needs `db`, the results database that holds the run")
-    if scenario is None:
-        raise ScenarioError("give a scenario (a Scenario, a preset name or a file) or `db` with a stored run")
-    if isinstance(scenario, Scenario):
-        loaded = scenario.with_(_changes(set)) if set else scenario
-    else:
-        loaded = load(scenario, set=set)
-    return expected_cost(loaded, cross_region_gbps_per_vcpu(loaded))
-
-
-def stored_cost(
-    db: str | os.PathLike[str],
-    run_id: int | str | None = None,
-    overrides: tuple[str, ...] | list[str] = (),
-    values: Mapping[str, object] | None = None,
-) -> CostReport:
-    """`cost` of a stored, finished run (`overrides`: `--set KEY=VALUE` strings, `values`: the same as a mapping,
-    applied to the run's own scenario)."""
-    from cloudtwin.economics import measured_from_store, run_cost
-    from cloudtwin.network.demand import cross_region_gbps_per_vcpu
-    from cloudtwin.results import ResultsStore
-    from cloudtwin.scenario import parse_scenario
-
-    with ResultsStore(Path(db), read_only=True) as store:
-        found = store.pick_run(run_id, finished=True)
-        row = store.get_run(found)
-        scenario = parse_scenario(
-            row["scenario_yaml"], source=f"run {found} scenario", overrides=list(overrides), values=values
-        )
-        measured = measured_from_store(store, found, scenario, row["summary"] or {})
-    return run_cost(scenario, measured, cross_region_gbps_per_vcpu(scenario))
-
-
-# --------------------------------------------------------------------------- plan
-
-
-def plan(
-    scenario: Scenario,
-    years: int = 5,
-    db: str | Path | None = None,
-    report: str | os.PathLike[str] | None = None,
-) -> Plan:
-    """A capacity plan of `scenario` over `years` (as `cloudtwin plan`): every build, each region's demand and
-    capacity month by month, servers added per day per year and the shortfalls; `.to_json()` is what
-    `cloudtwin plan --json` prints (less `plan_id`). `db`: also store it in that results database;
-    `report`: also write its charts to that HTML file. Bad input is a ScenarioError or PlanError naming it.
-    """
-    from cloudtwin.planning import check_years, make_plan
-
-    if not isinstance(scenario, Scenario):
-        raise ScenarioError(f"`scenario` must be a Scenario (from cloudtwin.load), not {type(scenario).__name__}")
-    made = make_plan(scenario, check_years(years))
-    if db is not None:
-        from cloudtwin.planning.store import store_plan
-
-        store_plan(made, db)
-    if report is not None:
-        from cloudtwin.report.build import write_page
-        from cloudtwin.report.plan_charts import plan_report_html
-
-        write_page(plan_report_html(made), report)
-    return made
-
-
-# --------------------------------------------------------------------------- report
-
-
-def write_report(
-    path: str | Path, run_id: int | Literal["latest"] | None = None, output: str | os.PathLike[str] | None = None
-) -> Path:
-    """Write the HTML report of a run stored at `path` (the latest finished one unless `run_id` is given; a run of
-    any status can be reported) to `output` (default `run-N.html` in the current folder); returns the file.
-
-    The same page as `cloudtwin report`: one self-contained file that works offline.
-    """
-    from cloudtwin.report.build import report_path, write_run_report
-
-    return write_run_report(Path(path), run_id, output if output is not None else report_path)
-
-
-# --------------------------------------------------------------------------- open
-
-
-def open(path: str | Path, run_id: int | Literal["latest"] | None = None) -> RunResult:
-    """A run stored in the results database at `path` (the latest finished one unless `run_id` is given).
-
-    The same object `run` gave (equal in every compared field, `to_json()` included): the zone and datacenter
-    figures are the engine's, as stored in the `places` table. Only a run stored without them (written before
-    that table, in a file since migrated) has them rebuilt from its samples: means time-weighted over the
-    sample ticks (the engine's are exact between events) and per-zone departures None.
-    A run that did not finish is a ResultsError.
-    """
-    from cloudtwin.results import ResultsStore
-
-    with ResultsStore(path, read_only=True) as store:
-        return _result(store, store.pick_run(run_id, finished=True), None, str(store.path))
-
-
 # --------------------------------------------------------------------------- building the result
 
 
-def _result(store: ResultsStore, run_id: int, outcome: RunOutcome | None, db: str | None) -> RunResult:
+def result_of(store: ResultsStore, run_id: int, outcome: RunOutcome | None, db: str | None) -> RunResult:
     """A RunResult from the stored run (summary, scenario, tables) and, when just run, the engine's figures."""
     row = store.get_run(run_id)
     s: dict[str, Any] = row["summary"] or {}
