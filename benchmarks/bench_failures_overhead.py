@@ -76,7 +76,7 @@ def main() -> None:
         f"| {datetime.date.today()} | {args.preset}, {args.days:g} | {b['wall_s']:.1f} | {f['wall_s']:.1f} |"
         f" {100.0 * (f['wall_s'] / b['wall_s'] - 1.0):+.1f} % | {c['server']} / {c['rack']} / {c['datacenter']} |"
         f" {f['vms_interrupted']:,} / {f['vms_restarted']:,} / {f['vms_lost']:,} / {f['vms_waiting']:,} | {p} |"
-        f" {f['events']:,} | {machine} |"
+        f" {f['events']:,} | {machine()} |"
     )
     print(HEADER.format())
     print(row)
