@@ -17,16 +17,9 @@ import textwrap
 from pathlib import Path
 
 from cloudtwin.economics import CostReport
+from cloudtwin.economics.provider import PART_LABELS
 from cloudtwin.errors import ScenarioError
 
-#: The split's parts as the table names them (Hamilton's names).
-PART_LABELS = {
-    "servers": "servers",
-    "networking": "networking gear",
-    "power_distribution_cooling": "power distribution & cooling",
-    "power": "power",
-    "other": "other infrastructure",
-}
 #: Characters of a tenant's name in the tables (the rest of a line is 56 wide: 80 in all).
 NAME_WIDTH = 24
 WIDTH = 80

@@ -22,6 +22,14 @@ from cloudtwin.scenario.model import Economics, Scenario
 
 #: The split's parts, in Hamilton's order (the `cloudtwin cost --json` keys of `provider.split`).
 SPLIT_KEYS = ("servers", "networking", "power_distribution_cooling", "power", "other")
+#: The split's parts as tables and charts name them.
+PART_LABELS = {
+    "servers": "servers",
+    "networking": "networking gear",
+    "power_distribution_cooling": "power distribution & cooling",
+    "power": "power",
+    "other": "other infrastructure",
+}
 #: Hamilton's published split of a month's cost (servers 57 %, networking 8 %, power distribution and cooling 18 %,
 #: power 13 %, other infrastructure 4 % of ~$3.5 M for 45,000-50,000 servers): "Overall Data Center Costs",
 #: Perspectives, 2010-09-18, as reported by R. Miller, Data Center Knowledge, 2010-09-22. A reference to compare

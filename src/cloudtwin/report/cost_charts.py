@@ -6,18 +6,10 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from cloudtwin.economics import HAMILTON_2010_SPLIT, SPLIT_KEYS, CostReport, measured_of, run_cost
+from cloudtwin.economics.provider import PART_LABELS
 from cloudtwin.network.demand import cross_region_gbps_per_vcpu
 from cloudtwin.report.data import RunData
 from cloudtwin.report.sections import COLORS, Section, layout, run_section
-
-#: The split's parts as the charts name them.
-PART_LABELS = {
-    "servers": "servers",
-    "networking": "networking gear",
-    "power_distribution_cooling": "power distribution & cooling",
-    "power": "power",
-    "other": "other infrastructure",
-}
 
 
 def cost_of(data: RunData) -> CostReport | None:
