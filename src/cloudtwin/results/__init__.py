@@ -56,6 +56,7 @@ DuckDB admits one writing process per file; `ResultsStore(path, read_only=True)`
 migrating. Appends are bulk (arrow batches), never row by row.
 """
 
+from cloudtwin.results.guard import run_guard
 from cloudtwin.results.schema import (
     METRIC_LEVELS,
     METRIC_VALUE_COLUMNS,
@@ -63,7 +64,7 @@ from cloudtwin.results.schema import (
     RUN_STATUSES,
     SCHEMA_VERSION,
 )
-from cloudtwin.results.store import ResultsStore, run_guard
+from cloudtwin.results.store import ResultsStore
 
 __all__ = [
     "METRIC_LEVELS",
