@@ -60,6 +60,7 @@ class NetworkStage:
         self._ingress = np.flatnonzero(links.kind == DATACENTER_IN)
         self._fiber = np.flatnonzero(links.kind == FIBER)
         self._names = np.asarray(links.names, dtype=object)
+        self._by_link: dict[int, object] = {}  # id(incidence) -> its transpose, links × flows
 
     def demand_gbps(self, allocated_vcpus: np.ndarray) -> np.ndarray:
         """Per flow, the Gbps it offers when the datacenters hold `allocated_vcpus` (module docstring)."""
@@ -86,15 +87,23 @@ class NetworkStage:
         if extra_gbps is not None:
             demand = demand + extra_gbps[links.flow_src, links.flow_dst]
         routed = np.where(reachable, demand, 0.0)
-        rates = max_min_fair(links.capacity_gbps, incidence, routed)
+        by_link = self._by_link.get(id(incidence))
+        if by_link is None:  # links × flows, once per routing (the routing cache keeps `incidence` alive)
+            by_link = self._by_link[id(incidence)] = incidence.T.tocsr()
+        offered = np.asarray(by_link @ routed).ravel()
+        if (offered <= links.capacity_gbps).all():
+            rates, carried = routed, offered  # nothing binds: every flow gets its demand, the max-min fair answer
+        else:
+            rates = max_min_fair(links.capacity_gbps, incidence, routed)
+            carried = np.asarray(by_link @ rates).ravel()
         capacity = links.capacity_gbps.copy()
         capacity[links.fiber_start + np.flatnonzero(~up)] = 0.0
         return {
             "demand_gbps": demand,
             "rate_gbps": rates,
             "reachable": reachable,
-            "offered_gbps": np.asarray(incidence.T @ routed).ravel(),
-            "carried_gbps": np.asarray(incidence.T @ rates).ravel(),
+            "offered_gbps": offered,
+            "carried_gbps": carried,
             "capacity_gbps": capacity,
         }
 
