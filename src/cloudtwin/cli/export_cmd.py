@@ -17,17 +17,13 @@ from rich.markup import escape
 
 from cloudtwin.errors import ResultsError
 from cloudtwin.results import ResultsStore
+from cloudtwin.results.naming import number_or_latest
 
 
 def parse_run(text: str) -> int | str:
     """A RUN argument: a run number, or 'latest'; anything else is bad input (one line)."""
-    word = text.strip()
-    if word.lower() == "latest":
-        return "latest"
-    try:
-        return int(word)
-    except ValueError:
-        raise ResultsError(f"a run is a run number or 'latest' (got {text!r})") from None
+    number = number_or_latest(text, "run")
+    return "latest" if number is None else number
 
 
 def main(run: str, parquet: Path, db: Path, json_: bool) -> None:

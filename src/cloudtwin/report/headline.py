@@ -45,7 +45,7 @@ def headline_lines(s: dict[str, Any]) -> list[str]:
         f" resident VMs {s['resident_vms_mean']:,.0f} (mean)"
     )
     network = s.get("network")
-    if network and network.get("peak_inter_zone_tbps"):
+    if network and network.get("peak_inter_zone_tbps") and network.get("offered_gb"):  # no line where nothing left a DC
         region, peak = max(network["peak_inter_zone_tbps"].items(), key=lambda item: item[1])
         lines.append(
             f"network: {region} peaks at {peak:,.1f} Tbps across zones;"

@@ -23,6 +23,7 @@ from cloudtwin.results.columns import (
 )
 from cloudtwin.results.importing import FinishedRun, SweepMember, find_or_add_sweep, insert_finished_run
 from cloudtwin.results.liveness import LIVENESS_COLUMNS, effective, resolve_stale_runs, this_process, utc_now
+from cloudtwin.results.naming import number_or_latest
 from cloudtwin.results.opening import check_location, is_storage_failure, one_line, open_problem, storage_error
 from cloudtwin.results.plans import PlanRecord, insert_plan
 from cloudtwin.results.schema import (
@@ -369,20 +370,14 @@ class ResultsStore:
         if "sweeps" in tables_at(self.schema_version):
             ids = [int(i) for (i,) in self._query("SELECT sweep_id FROM sweeps ORDER BY sweep_id")]
         there = "no sweep" if not ids else f"sweep {ids[0]}" if len(ids) == 1 else f"sweeps {ids[0]} to {ids[-1]}"
-        if sweep is None or (isinstance(sweep, str) and sweep.strip().lower() == "latest"):
+        number = number_or_latest(sweep, "sweep")
+        if number is None:
             if not ids:
                 raise ResultsError(f"`{self.path}` holds no sweep (`cloudtwin sweep SPEC --db FILE` makes one)")
             return ids[-1]
-        if isinstance(sweep, str):
-            try:
-                sweep = int(sweep.strip())
-            except ValueError:
-                raise ResultsError(f"a sweep is a sweep number or 'latest' (got {sweep!r})") from None
-        if isinstance(sweep, bool) or not isinstance(sweep, int):
-            raise ResultsError(f"a sweep is a sweep number or 'latest' (got {sweep!r})")
-        if sweep not in ids:
-            raise ResultsError(f"no sweep {sweep} in `{self.path}` (it holds {there})")
-        return sweep
+        if number not in ids:
+            raise ResultsError(f"no sweep {number} in `{self.path}` (it holds {there})")
+        return number
 
     def fail_run(self, run_id: int, status: str, error: str, wall_s: float) -> None:
         """Mark a running run 'failed' or 'interrupted' with the error text; its data stays."""
@@ -417,23 +412,17 @@ class ResultsStore:
     def pick_run(self, run: int | str | None, *, finished: bool = False) -> int:
         """The run number `run` names: a stored run (any status, or only 'ok' with `finished`), or for None or
         'latest' the newest 'ok' run. A ResultsError (one line, naming what there is) otherwise."""
-        if run is None or (isinstance(run, str) and run.strip().lower() == "latest"):
+        number = number_or_latest(run, "run")
+        if number is None:
             runs = self._run_rows(("run_id", *LIVENESS_COLUMNS))
             done = [int(r["run_id"]) for r in runs if r["status"] == "ok"]
             if not done:
                 raise ResultsError(f"`{self.path}` holds no finished run ({len(runs)} run(s) in all)")
             return done[-1]
-        if isinstance(run, str):
-            try:
-                run = int(run.strip())
-            except ValueError:
-                raise ResultsError(f"a run is a run number or 'latest' (got {run!r})") from None
-        if isinstance(run, bool) or not isinstance(run, int):
-            raise ResultsError(f"a run is a run number or 'latest' (got {run!r})")
-        status = self.run_status(run)
+        status = self.run_status(number)
         if finished and status != "ok":
-            raise ResultsError(f"run {run} in `{self.path}` is '{status}': only a finished ('ok') run has results")
-        return run
+            raise ResultsError(f"run {number} in `{self.path}` is '{status}': only a finished ('ok') run has results")
+        return number
 
     def list_runs(self, *, summaries: bool = False) -> list[dict[str, Any]]:
         """Every run, oldest first, without its scenario text; with `summaries`, its parsed `summary` (or None)."""
