@@ -11,9 +11,19 @@ from cloudtwin.network.demand import cross_region_gbps_per_vcpu
 from cloudtwin.report.data import RunData
 from cloudtwin.report.sections import COLORS, Section, layout, run_section
 
+#: The last run priced and its month: the three cost sections of one report price it once.
+_LAST: list[tuple[RunData, CostReport | None]] = []
+
 
 def cost_of(data: RunData) -> CostReport | None:
     """The run's month of money (`cloudtwin cost --run`), or None for a run that did not finish."""
+    if _LAST and _LAST[0][0] is data:
+        return _LAST[0][1]
+    _LAST[:] = [(data, _priced(data))]
+    return _LAST[0][1]
+
+
+def _priced(data: RunData) -> CostReport | None:
     if not data.summary:
         return None
     zones = data.zones
